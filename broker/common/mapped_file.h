@@ -1,0 +1,43 @@
+// A read-only memory map of a whole file, for scanning commitlog and DLedger files at memory speed.
+//
+// Readers never write through this map, so a scan of a live or source store cannot change it. A zero-length
+// file maps to an empty span. Errors (open, fstat, mmap) throw IoError naming the path.
+#pragma once
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+#include "broker/common/bytes.h"
+
+namespace rmq::common {
+
+// A file or directory that could not be read or written; the message names the path and the reason.
+class IoError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class MappedFile {
+ public:
+  explicit MappedFile(const std::filesystem::path& path);
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  MappedFile(MappedFile&& other) noexcept;
+  MappedFile& operator=(MappedFile&& other) = delete;
+
+  ByteSpan bytes() const { return {data_, size_bytes_}; }
+  std::size_t size_bytes() const { return size_bytes_; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  const std::uint8_t* data_ = nullptr;
+  std::size_t size_bytes_ = 0;
+};
+
+// "path: strerror(errno)" for error messages.
+std::string errno_message(const std::filesystem::path& path, int error_number);
+
+}  // namespace rmq::common

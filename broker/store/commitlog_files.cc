@@ -1,0 +1,90 @@
+#include "broker/store/commitlog_files.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <system_error>
+
+#include "broker/common/mapped_file.h"
+
+namespace rmq::store {
+
+namespace fs = std::filesystem;
+
+bool is_commitlog_file_name(const std::string& name) {
+  return name.size() == 20 && std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::string commitlog_file_name(std::int64_t offset) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%020lld", static_cast<long long>(offset));
+  return buf;
+}
+
+CommitlogFiles list_commitlog_files(const fs::path& dir, std::optional<std::uint64_t> expected_file_size) {
+  CommitlogFiles result;
+  result.dir = dir;
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec) throw common::IoError(dir.string() + ": " + ec.message());
+
+  std::vector<CommitlogFile> candidates;
+  for (; it != fs::directory_iterator(); it.increment(ec)) {
+    if (ec) throw common::IoError(dir.string() + ": " + ec.message());
+    const std::string name = it->path().filename().string();
+    std::error_code type_ec;
+    const bool regular = it->is_regular_file(type_ec);
+    if (!regular || !is_commitlog_file_name(name)) {
+      result.problems.push_back({std::nullopt, problem_kind::kStrayFile,
+                                 (it->path()).string() + ": not a commitlog file (" +
+                                     (regular ? "name is not 20 digits" : "not a regular file") + "); not read"});
+      continue;
+    }
+    const std::uint64_t size = it->file_size(type_ec);
+    if (type_ec) throw common::IoError(it->path().string() + ": " + type_ec.message());
+    candidates.push_back({name, it->path(), static_cast<std::int64_t>(std::stoull(name)), size});
+  }
+  std::sort(candidates.begin(), candidates.end(),
+            [](const CommitlogFile& a, const CommitlogFile& b) { return a.start_offset < b.start_offset; });
+
+  if (expected_file_size) {
+    result.file_size_bytes = *expected_file_size;
+  } else if (!candidates.empty()) {
+    std::map<std::uint64_t, int> votes;
+    for (const auto& f : candidates) ++votes[f.size_bytes];
+    // The most common size; on a tie the larger, since a short file is the likelier damage.
+    result.file_size_bytes = std::max_element(votes.begin(), votes.end(), [](const auto& a, const auto& b) {
+                               return a.second < b.second || (a.second == b.second && a.first < b.first);
+                             })->first;
+  }
+
+  const std::uint64_t size = result.file_size_bytes;
+  for (const auto& f : candidates) {
+    if (f.size_bytes != size || size == 0) {
+      result.problems.push_back({f.start_offset, problem_kind::kWrongFileSize,
+                                 f.path.string() + ": " + std::to_string(f.size_bytes) + " bytes, expected " +
+                                     std::to_string(size) + "; not read"});
+      continue;
+    }
+    if (static_cast<std::uint64_t>(f.start_offset) % size != 0) {
+      result.problems.push_back({f.start_offset, problem_kind::kMisalignedFile,
+                                 f.path.string() + ": start offset is not a multiple of the file size " +
+                                     std::to_string(size) + "; not read"});
+      continue;
+    }
+    if (!result.files.empty()) {
+      const std::int64_t expected_start = result.files.back().start_offset + static_cast<std::int64_t>(size);
+      if (f.start_offset != expected_start) {
+        result.problems.push_back({expected_start, problem_kind::kMissingFile,
+                                   dir.string() + ": no file " + commitlog_file_name(expected_start) +
+                                       " between " + result.files.back().name + " and " + f.name +
+                                       "; files from " + f.name + " on are not read"});
+        break;
+      }
+    }
+    result.files.push_back(f);
+  }
+  return result;
+}
+
+}  // namespace rmq::store

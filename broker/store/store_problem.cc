@@ -1,0 +1,9 @@
+#include "broker/store/store_problem.h"
+
+#include <cstring>
+
+namespace rmq::store {
+
+bool StoreProblem::is_corruption() const { return kind != problem_kind::kStrayFile; }
+
+}  // namespace rmq::store

@@ -1,0 +1,74 @@
+#include "migrate/store_location.h"
+
+#include <cstdlib>
+#include <system_error>
+
+#include "broker/common/java_properties.h"
+
+namespace rmq::migrate {
+
+namespace fs = std::filesystem;
+using common::ConfigError;
+
+namespace {
+std::uint64_t parse_size(const std::string& text, const fs::path& config, const std::string& key) {
+  std::size_t used = 0;
+  unsigned long long v = 0;
+  try {
+    v = std::stoull(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || v == 0 || text.empty() || text[0] == '-') {
+    throw ConfigError(config.string() + ": " + key + "=" + text + " is not a positive size in bytes");
+  }
+  return v;
+}
+
+fs::path default_store_root() {
+  const char* home = std::getenv("HOME");
+  return fs::path(home != nullptr ? home : "") / "store";
+}
+}  // namespace
+
+StoreLocation store_location_from_config(const fs::path& config_path) {
+  const common::JavaProperties props = common::JavaProperties::load(config_path);
+  StoreLocation loc;
+  loc.given = config_path.string();
+  loc.config_path = config_path;
+  loc.store_root = props.get_or("storePathRootDir", default_store_root().string());
+  loc.commitlog_dir = props.get_or("storePathCommitLog", (loc.store_root / "commitlog").string());
+  if (loc.commitlog_dir.string().find(',') != std::string::npos) {
+    throw ConfigError(config_path.string() + ": storePathCommitLog=" + loc.commitlog_dir.string() +
+                      " is a multi-path commitlog, which rmqctl does not support");
+  }
+  if (auto size = props.get("mappedFileSizeCommitLog")) {
+    loc.file_size_bytes = parse_size(*size, config_path, "mappedFileSizeCommitLog");
+  }
+  return loc;
+}
+
+StoreLocation resolve_store_location(const std::string& given) {
+  std::error_code ec;
+  const fs::path path(given);
+  const auto status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) throw ConfigError(given + ": no such file or directory");
+  if (fs::is_regular_file(status)) {
+    StoreLocation loc = store_location_from_config(path);
+    loc.given = given;
+    return loc;
+  }
+  if (!fs::is_directory(status)) throw ConfigError(given + ": not a directory or a broker config file");
+  StoreLocation loc;
+  loc.given = given;
+  if (fs::is_directory(path / "commitlog", ec)) {
+    loc.store_root = path;
+    loc.commitlog_dir = path / "commitlog";
+  } else {
+    loc.store_root = path.has_parent_path() ? path.parent_path() : path;
+    loc.commitlog_dir = path;
+  }
+  return loc;
+}
+
+}  // namespace rmq::migrate

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs everything rmqctl and its tests need on a fresh Debian 12 machine (as root, or with sudo).
+# Every package comes from Debian's archive; nothing is downloaded at build time.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libcli11-dev libssl-dev libboost-dev libboost-filesystem-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  zlib1g-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
+  groff-base man-db procps
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The README's test command: install what is needed, build, run the whole suite (ctest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/install-deps.sh
+tools/build.sh
+BUILD_DIR=${BUILD_DIR:-build}
+cd "$BUILD_DIR"
+ctest --output-on-failure -j "$(nproc)" --timeout 900
