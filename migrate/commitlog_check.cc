@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <functional>
@@ -123,13 +125,18 @@ void for_each_side_concurrently(const std::vector<SideReport*>& sides,
   }
 }
 
-void hash_and_scan(const std::vector<SideReport*>& sides, const CheckOptions& options) {
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void hash_and_scan(const std::vector<SideReport*>& sides, const CheckOptions& options, PhaseTimings& timings) {
   std::uint64_t hash_total = 0;
   std::vector<std::vector<std::size_t>> picks;
   for (SideReport* side : sides) {
     picks.push_back(recent_data_files(side->files, options.newest_files));
     for (std::size_t i : picks.back()) hash_total += side->files.files[i].size_bytes;
   }
+  auto start = std::chrono::steady_clock::now();
   {
     common::ProgressLine progress("md5 of the newest files", hash_total, options.show_progress);
     for_each_side_concurrently(sides, [&](std::size_t k, SideReport& side) {
@@ -139,6 +146,9 @@ void hash_and_scan(const std::vector<SideReport*>& sides, const CheckOptions& op
       }
     });
   }
+  timings.md5_seconds = seconds_since(start);
+  timings.md5_bytes = hash_total;
+  start = std::chrono::steady_clock::now();
   std::uint64_t scan_total = 0;
   for (SideReport* side : sides) scan_total += side->files.files.size() * side->files.file_size_bytes;
   common::ProgressLine progress("scanning records", scan_total, options.show_progress);
@@ -148,6 +158,9 @@ void hash_and_scan(const std::vector<SideReport*>& sides, const CheckOptions& op
     scan_options.progress_bytes = &progress.counter();
     side.scan = store::scan_commitlog(side.files, scan_options);
   });
+  progress.stop();
+  timings.scan_seconds = seconds_since(start);
+  timings.scan_bytes = scan_total;
 }
 
 // Where the file's log bytes end on this side; files outside the side's range have none.
@@ -327,8 +340,10 @@ CheckReport check_commitlogs(const StoreLocation& master, const std::vector<Stor
   for (const auto& s : slaves) report.slaves.push_back(open_side("slave", s));
   std::vector<SideReport*> sides{&report.master};
   for (auto& s : report.slaves) sides.push_back(&s);
-  hash_and_scan(sides, options);
+  hash_and_scan(sides, options, report.timings);
+  const auto start = std::chrono::steady_clock::now();
   for (const auto& s : report.slaves) report.comparisons.push_back(compare(report.master, s));
+  report.timings.compare_seconds = seconds_since(start);
   finish(report);
   return report;
 }
@@ -337,7 +352,7 @@ CheckReport check_single_store(const StoreLocation& location, const CheckOptions
   CheckReport report;
   report.master = open_side("store", location);
   std::vector<SideReport*> sides{&report.master};
-  hash_and_scan(sides, options);
+  hash_and_scan(sides, options, report.timings);
   report.recent_files_md5_equal = false;
   if (report.master.first_corruption() != nullptr) {
     report.verdict = Verdict::kCorrupt;
@@ -371,6 +386,11 @@ nlohmann::json to_json(const CheckReport& report) {
     j["first_corruption"] = nullptr;
   }
   j["next_step"] = report.next_step;
+  j["timings"] = {{"md5_seconds", report.timings.md5_seconds},
+                  {"md5_bytes", report.timings.md5_bytes},
+                  {"scan_seconds", report.timings.scan_seconds},
+                  {"scan_bytes", report.timings.scan_bytes},
+                  {"compare_seconds", report.timings.compare_seconds}};
   if (report.master.role == "store") {
     j["store"] = side_json(report.master);
     return j;
@@ -419,6 +439,13 @@ std::string to_text(const CheckReport& report) {
         << (c.recent_files_md5_equal ? "equal" : "differ") << "; first differing record "
         << (c.first_difference_offset ? dec(*c.first_difference_offset) : std::string("none")) << "\n";
   }
+  const PhaseTimings& t = report.timings;
+  char timing[200];
+  std::snprintf(timing, sizeof timing, "checked in %.2f s: md5 %s in %.2f s, record scan %s in %.2f s, compare %.2f s\n",
+                t.md5_seconds + t.scan_seconds + t.compare_seconds,
+                common::human_bytes(static_cast<double>(t.md5_bytes)).c_str(), t.md5_seconds,
+                common::human_bytes(static_cast<double>(t.scan_bytes)).c_str(), t.scan_seconds, t.compare_seconds);
+  out << timing;
   out << "verdict: " << to_string(report.verdict) << "\n";
   out << "next step: " << report.next_step << "\n";
   return out.str();

@@ -60,7 +60,17 @@ struct SlaveComparison {
   store::RecordRange slave_only_records;
 };
 
+// Where the time went, for the operator and the benchmark script.
+struct PhaseTimings {
+  double md5_seconds = 0;
+  std::uint64_t md5_bytes = 0;
+  double scan_seconds = 0;
+  std::uint64_t scan_bytes = 0;
+  double compare_seconds = 0;
+};
+
 struct CheckReport {
+  PhaseTimings timings;
   SideReport master;
   std::vector<SideReport> slaves;
   std::vector<SlaveComparison> comparisons;  // parallel to slaves

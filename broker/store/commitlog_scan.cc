@@ -63,8 +63,11 @@ void check_nothing_after(const CommitlogFiles& files, std::size_t index, std::si
 
 // A record that fails its checks is "torn" when it is the last thing written: its final bytes were never
 // written (zero) and nothing but zeros follows it in the file.
-bool looks_torn(common::ByteSpan from_record, std::int32_t declared_size) {
-  if (declared_size <= 0 || static_cast<std::size_t>(declared_size) > from_record.size()) return true;
+bool looks_torn(common::ByteSpan from_record) {
+  if (from_record.size() < 4) return true;
+  const std::int32_t declared_size = common::load_i32_be(from_record.data());
+  if (declared_size < 8) return false;  // not a record header that was cut short
+  if (static_cast<std::size_t>(declared_size) > from_record.size()) return true;
   const std::size_t size = static_cast<std::size_t>(declared_size);
   const std::size_t tail = std::min<std::size_t>(8, size);
   common::ByteSpan record_tail = from_record.subspan(size - tail, tail);
@@ -146,7 +149,7 @@ CommitlogScan scan_commitlog(const CommitlogFiles& files, const ScanOptions& opt
         break;
       }
       // A record upstream recovery would stop at.
-      if (r.status == DecodeStatus::kTruncated || looks_torn(rest, r.size)) {
+      if (r.status == DecodeStatus::kTruncated || looks_torn(rest)) {
         stop(problem_kind::kTornRecord, std::string("torn record (") + r.detail + ")");
       } else if (r.status == DecodeStatus::kBadMagic) {
         stop(problem_kind::kBadMagic, r.detail);
