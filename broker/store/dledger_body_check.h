@@ -1,0 +1,29 @@
+// Checks of an entry's body during recovery.
+//
+// DLedger 0.3.1.2 computes no checksum over an entry (chainCrc and bodyCrc are written as 0 and never
+// checked, storage.md 5.2), so its own recovery accepts any body whose header adds up. Across a machine crash
+// that is not enough: a torn write can leave a well-formed header over a body that was never written. The
+// owner of the store knows what a body must be and can say so here; recovery then stops at the first entry
+// whose body fails, exactly as it stops at a bad header.
+//
+// In RocketMQ every body is one commitlog record (storage.md 6.2), whose BODYCRC covers the message body and
+// whose PHYSICALOFFSET is the entry's pos + 48; commitlog_record_body_check() checks both, and that the record
+// fills the body exactly. (BODYCRC does not cover topic or properties, so a tear inside those stays unseen.)
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "broker/common/bytes.h"
+
+namespace rmq::store {
+
+// Returns what is wrong with the body of the entry at `entry_pos`, or nullopt when it is good.
+using DLedgerBodyCheck = std::function<std::optional<std::string>(std::int64_t entry_pos, common::ByteSpan body)>;
+
+// The check for RocketMQ bodies; with check_crc (checkCRCOnRecover, default true upstream) BODYCRC is verified.
+DLedgerBodyCheck commitlog_record_body_check(bool check_crc);
+
+}  // namespace rmq::store
