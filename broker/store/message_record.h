@@ -30,6 +30,12 @@ inline constexpr std::int32_t kBlankMagic = -875286124;       // CB D4 31 94, co
 inline constexpr std::size_t kBlankRecordSize = 8;            // END_FILE_MIN_BLANK_LENGTH
 inline constexpr std::size_t kMinRecordSize = 91;             // v1, IPv4 hosts, empty body/topic/properties
 inline constexpr std::int32_t kDefaultMaxBodySize = 4 * 1024 * 1024;  // maxMessageSize applies to the body
+// The widest fixed part: v2 magic (+1) and both hosts IPv6 (+12 each) on top of kMinRecordSize.
+inline constexpr std::size_t kMaxFixedRecordSize = kMinRecordSize + 1 + 12 + 12;
+// The largest TOTALSIZE a reader accepts: the body limit + 64 KiB (MessageExtEncoder's whole-record cap on
+// top of maxMessageSize) + the widest fixed part. Anything larger is a corrupt length, not a message.
+inline constexpr std::size_t kMaxRecordSize =
+    static_cast<std::size_t>(kDefaultMaxBodySize) + 64 * 1024 + kMaxFixedRecordSize;
 
 // SYSFLAG bits (MessageSysFlag, storage.md 1.3).
 namespace sysflag {
