@@ -44,7 +44,15 @@ class JavaProperties {
   // the date comment), in insertion order.
   std::string to_string() const;
 
+  // The escaping to_string() applies, for writers that lay out their own lines (comments, fixed key order):
+  // a key escapes spaces and '=' ':' '#' '!'; a value escapes only a leading space; both escape '\\',
+  // \t \n \r \f and other control characters (as \uXXXX). UTF-8 is kept as it is.
+  static std::string escape_key(std::string_view key);
+  static std::string escape_value(std::string_view value);
+
  private:
+  void set_at_line(const std::string& key, const std::string& value, int line);
+
   std::map<std::string, std::string> values_;
   std::map<std::string, int> lines_;
   std::vector<std::string> order_;
