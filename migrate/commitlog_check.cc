@@ -91,7 +91,7 @@ std::vector<std::size_t> recent_data_files(const CommitlogFiles& files, int n) {
   return picked;
 }
 
-SideReport open_side(const std::string& role, const StoreLocation& location) {
+SideReport open_side(const std::string& role, const StoreLocation& location, bool require_files) {
   std::error_code ec;
   if (!fs::is_directory(location.commitlog_dir, ec)) {
     throw common::ConfigError(location.given + ": commitlog directory " + location.commitlog_dir.string() +
@@ -101,6 +101,11 @@ SideReport open_side(const std::string& role, const StoreLocation& location) {
   side.role = role;
   side.location = location;
   side.files = store::list_commitlog_files(location.commitlog_dir, location.file_size_bytes);
+  // A check that compares nothing must not say "consistent": an empty master is almost always a wrong path.
+  if (require_files && side.files.files.empty()) {
+    throw common::ConfigError(location.given + ": no commitlog file in " + location.commitlog_dir.string() +
+                              " (files are named by their 20-digit start offset)");
+  }
   return side;
 }
 
@@ -229,12 +234,14 @@ SlaveComparison compare(const SideReport& master, const SideReport& slave) {
   } else if (c.first_difference_offset) {
     c.verdict = Verdict::kDiverged;
     c.slave_only_records = store::count_records(slave.files, *c.first_difference_offset, ss.max_offset);
-  } else if (ss.max_offset > ms.max_offset) {
+  } else if (ss.comparable_end_offset > ms.comparable_end_offset) {
     c.verdict = Verdict::kSlaveAhead;
-    c.slave_only_records = store::count_records(slave.files, ms.max_offset, ss.max_offset);
+    c.slave_only_records =
+        store::count_records(slave.files, std::max(ms.max_offset, ss.min_offset), ss.max_offset);
+    c.logs_disjoint = ss.min_offset > ms.comparable_end_offset;
   } else if (ss.min_offset > ms.min_offset) {
     c.verdict = Verdict::kSlaveMissingFiles;
-  } else if (ss.max_offset < ms.max_offset) {
+  } else if (ss.comparable_end_offset < ms.comparable_end_offset) {
     c.verdict = Verdict::kSlaveBehind;
   }
   return c;
@@ -260,6 +267,12 @@ std::string next_step_for(const SideReport& master, const SideReport& slave, con
              " but agrees where both have data: migrate with the master as the source, or copy the master's " +
              "files to the slave";
     case Verdict::kSlaveAhead:
+      if (c.logs_disjoint) {
+        return "stop: the slave " + sdir + " starts at offset " + dec(slave.scan.min_offset) +
+               ", after the master's end at " + dec(master.scan.max_offset) +
+               ": the logs do not overlap and neither holds the records in between; neither side is a " +
+               "safe source as it is";
+      }
       return "stop: records at offsets [" + dec(master.scan.max_offset) + ", " + dec(slave.scan.max_offset) +
              ") (" + std::to_string(c.slave_only_records.count) + " records) exist only on the slave " + sdir +
              "; copying the master would drop them: choose the source deliberately (migrate --source slave)";
@@ -336,8 +349,8 @@ void finish(CheckReport& report) {
 CheckReport check_commitlogs(const StoreLocation& master, const std::vector<StoreLocation>& slaves,
                              const CheckOptions& options) {
   CheckReport report;
-  report.master = open_side("master", master);
-  for (const auto& s : slaves) report.slaves.push_back(open_side("slave", s));
+  report.master = open_side("master", master, true);
+  for (const auto& s : slaves) report.slaves.push_back(open_side("slave", s, false));
   std::vector<SideReport*> sides{&report.master};
   for (auto& s : report.slaves) sides.push_back(&s);
   hash_and_scan(sides, options, report.timings);
@@ -350,7 +363,7 @@ CheckReport check_commitlogs(const StoreLocation& master, const std::vector<Stor
 
 CheckReport check_single_store(const StoreLocation& location, const CheckOptions& options) {
   CheckReport report;
-  report.master = open_side("store", location);
+  report.master = open_side("store", location, true);
   std::vector<SideReport*> sides{&report.master};
   hash_and_scan(sides, options, report.timings);
   report.recent_files_md5_equal = false;

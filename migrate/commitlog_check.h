@@ -58,6 +58,8 @@ struct SlaveComparison {
   bool recent_files_md5_equal = false;
   // Records that exist only on the slave (SLAVE_AHEAD, DIVERGED): what copying the master would drop.
   store::RecordRange slave_only_records;
+  // SLAVE_AHEAD where the slave's log starts after the master's ends: a hole neither side covers.
+  bool logs_disjoint = false;
 };
 
 // Where the time went, for the operator and the benchmark script.

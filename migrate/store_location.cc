@@ -1,9 +1,12 @@
 #include "migrate/store_location.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <iterator>
 #include <system_error>
 
 #include "broker/common/java_properties.h"
+#include "broker/store/commitlog_files.h"
 
 namespace rmq::migrate {
 
@@ -33,6 +36,15 @@ fs::path default_store_root() {
 
 StoreLocation store_location_from_config(const fs::path& config_path) {
   const common::JavaProperties props = common::JavaProperties::load(config_path);
+  static constexpr const char* kBrokerKeys[] = {"brokerName", "brokerClusterName", "storePathRootDir",
+                                                "storePathCommitLog", "listenPort", "namesrvAddr",
+                                                "brokerRole", "brokerId", "mappedFileSizeCommitLog",
+                                                "enableDLegerCommitLog"};
+  if (std::none_of(std::begin(kBrokerKeys), std::end(kBrokerKeys),
+                   [&](const char* key) { return props.contains(key); })) {
+    throw ConfigError(config_path.string() + ": not a broker config (none of brokerName, storePathRootDir, "
+                                             "storePathCommitLog, ... is set)");
+  }
   StoreLocation loc;
   loc.given = config_path.string();
   loc.config_path = config_path;
@@ -54,6 +66,9 @@ StoreLocation resolve_store_location(const std::string& given) {
   const auto status = fs::status(path, ec);
   if (ec || !fs::exists(status)) throw ConfigError(given + ": no such file or directory");
   if (fs::is_regular_file(status)) {
+    if (store::is_commitlog_file_name(path.filename().string())) {
+      throw ConfigError(given + ": is a commitlog file; give its directory or the store root");
+    }
     StoreLocation loc = store_location_from_config(path);
     loc.given = given;
     return loc;
@@ -65,6 +80,13 @@ StoreLocation resolve_store_location(const std::string& given) {
     loc.store_root = path;
     loc.commitlog_dir = path / "commitlog";
   } else {
+    // A store root whose commitlog lives elsewhere (storePathCommitLog) must not be read as an empty log.
+    for (const char* marker : {"checkpoint", "config", "consumequeue", "abort", "lock", "index"}) {
+      if (fs::exists(path / marker, ec)) {
+        throw ConfigError(given + ": a store root without a commitlog/ directory (storePathCommitLog set "
+                                  "elsewhere?); give the broker.conf or the commitlog directory");
+      }
+    }
     loc.store_root = path.has_parent_path() ? path.parent_path() : path;
     loc.commitlog_dir = path;
   }

@@ -14,7 +14,7 @@ std::string errno_message(const std::filesystem::path& path, int error_number) {
   return path.string() + ": " + std::strerror(error_number);
 }
 
-MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
+MappedFile::MappedFile(const std::filesystem::path& path, bool populate) : path_(path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw IoError(errno_message(path, errno));
   struct stat st {};
@@ -25,7 +25,7 @@ MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
   }
   size_bytes_ = static_cast<std::size_t>(st.st_size);
   if (size_bytes_ > 0) {
-    void* p = ::mmap(nullptr, size_bytes_, PROT_READ, MAP_SHARED, fd, 0);
+    void* p = ::mmap(nullptr, size_bytes_, PROT_READ, MAP_SHARED | (populate ? MAP_POPULATE : 0), fd, 0);
     if (p == MAP_FAILED) {
       const int err = errno;
       ::close(fd);

@@ -20,7 +20,9 @@ class IoError : public std::runtime_error {
 
 class MappedFile {
  public:
-  explicit MappedFile(const std::filesystem::path& path);
+  // `populate` maps every page up front (MAP_POPULATE): one kernel pass instead of a fault per few pages,
+  // for callers that will read the whole file anyway.
+  explicit MappedFile(const std::filesystem::path& path, bool populate = false);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <system_error>
 
@@ -13,6 +14,17 @@ namespace fs = std::filesystem;
 
 bool is_commitlog_file_name(const std::string& name) {
   return name.size() == 20 && std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::optional<std::int64_t> parse_start_offset(const std::string& name) {
+  if (!is_commitlog_file_name(name)) return std::nullopt;
+  std::int64_t value = 0;
+  for (char c : name) {
+    const int digit = c - '0';
+    if (value > (std::numeric_limits<std::int64_t>::max() - digit) / 10) return std::nullopt;
+    value = value * 10 + digit;
+  }
+  return value;
 }
 
 std::string commitlog_file_name(std::int64_t offset) {
@@ -34,15 +46,21 @@ CommitlogFiles list_commitlog_files(const fs::path& dir, std::optional<std::uint
     const std::string name = it->path().filename().string();
     std::error_code type_ec;
     const bool regular = it->is_regular_file(type_ec);
-    if (!regular || !is_commitlog_file_name(name)) {
+    std::optional<std::int64_t> start;
+    if (regular && is_commitlog_file_name(name)) start = parse_start_offset(name);
+    if (!start) {
+      const char* why = !regular ? "not a regular file"
+                        : !is_commitlog_file_name(name) ? "name is not 20 digits"
+                                                        : "start offset out of range";
       result.problems.push_back({std::nullopt, problem_kind::kStrayFile,
-                                 (it->path()).string() + ": not a commitlog file (" +
-                                     (regular ? "name is not 20 digits" : "not a regular file") + "); not read"});
+                                 it->path().string() + ": not a commitlog file (" + why +
+                                     "); not read, but the Java broker refuses to load a commitlog directory "
+                                     "that holds it: move it away"});
       continue;
     }
     const std::uint64_t size = it->file_size(type_ec);
     if (type_ec) throw common::IoError(it->path().string() + ": " + type_ec.message());
-    candidates.push_back({name, it->path(), static_cast<std::int64_t>(std::stoull(name)), size});
+    candidates.push_back({name, it->path(), *start, size});
   }
   std::sort(candidates.begin(), candidates.end(),
             [](const CommitlogFile& a, const CommitlogFile& b) { return a.start_offset < b.start_offset; });

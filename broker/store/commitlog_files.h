@@ -42,6 +42,8 @@ struct CommitlogFiles {
 
 // True for exactly 20 ASCII digits.
 bool is_commitlog_file_name(const std::string& name);
+// The start offset a 20-digit name stands for; none when it is not 20 digits or does not fit an int64.
+std::optional<std::int64_t> parse_start_offset(const std::string& name);
 // The 20-digit name of the file that starts at `offset` (UtilAll.offset2FileName).
 std::string commitlog_file_name(std::int64_t offset);
 

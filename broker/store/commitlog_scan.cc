@@ -93,19 +93,25 @@ CommitlogScan scan_commitlog(const CommitlogFiles& files, const ScanOptions& opt
   scan.max_offset = scan.min_offset;
   const std::size_t file_size = files.file_size_bytes;
 
+  bool ended_at_blank = false;
   for (std::size_t i = 0; i < files.files.size(); ++i) {
     const CommitlogFile& file = files.files[i];
-    common::MappedFile mapped(file.path);
+    common::MappedFile mapped(file.path, /*populate=*/true);
     const common::ByteSpan bytes = mapped.bytes();
     assert(bytes.size() == file_size);
     std::size_t pos = 0;
     bool rolled = false;
+    ended_at_blank = false;
     std::size_t reported_pos = 0;
     auto report_progress = [&](std::size_t upto) {
       if (options.progress_bytes != nullptr && upto > reported_pos + (1u << 20)) {
         options.progress_bytes->fetch_add(upto - reported_pos);
         reported_pos = upto;
       }
+    };
+    auto note = [&](const char* kind, const std::string& detail) {
+      const std::int64_t at = file.start_offset + static_cast<std::int64_t>(pos);
+      scan.problems.push_back({at, kind, file.path.string() + " at offset " + decimal(at) + ": " + detail});
     };
     auto stop = [&](const char* kind, const std::string& detail) {
       const std::int64_t at = file.start_offset + static_cast<std::int64_t>(pos);
@@ -121,9 +127,9 @@ CommitlogScan scan_commitlog(const CommitlogFiles& files, const ScanOptions& opt
         const std::int64_t at = file.start_offset + static_cast<std::int64_t>(pos);
         const std::int64_t recorded = common::load_i64_be(rest.data() + kPhysicalOffsetPosition);
         if (recorded != at) {
-          stop(problem_kind::kWrongPhysicalOffset,
+          // Upstream recovery does not check this field, so the walk goes on; the record is still wrong.
+          note(problem_kind::kWrongPhysicalOffset,
                "record says PHYSICALOFFSET " + decimal(recorded) + " (file renamed or copied to the wrong name?)");
-          break;
         }
         if (options.on_record) options.on_record(at, rest.first(static_cast<std::size_t>(r.size)));
         ++scan.record_count;
@@ -131,15 +137,19 @@ CommitlogScan scan_commitlog(const CommitlogFiles& files, const ScanOptions& opt
         report_progress(pos);
         continue;
       }
-      if (r.status == DecodeStatus::kBlank) {
-        if (static_cast<std::size_t>(r.size) != file_size - pos) {
-          stop(problem_kind::kBadBlank, "end-of-file record declares " + std::to_string(r.size) +
+      const bool blank_magic =
+          rest.size() >= kBlankRecordSize && common::load_i32_be(rest.data() + 4) == kBlankMagic;
+      if (r.status == DecodeStatus::kBlank || blank_magic) {
+        // Upstream rolls to the next file on any blank magic, whatever length it declares.
+        const std::int32_t declared = common::load_i32_be(rest.data());
+        if (declared < 0 || static_cast<std::size_t>(declared) != file_size - pos) {
+          note(problem_kind::kBadBlank, "end-of-file record declares " + std::to_string(declared) +
                                             " remaining bytes, the file has " + std::to_string(file_size - pos));
-          break;
         }
         scan.max_offset = file.start_offset + static_cast<std::int64_t>(pos);
         scan.file_data_end.push_back(scan.max_offset + static_cast<std::int64_t>(kBlankRecordSize));
         rolled = true;
+        ended_at_blank = true;
         break;
       }
       if (r.status == DecodeStatus::kEmpty) {
@@ -150,7 +160,10 @@ CommitlogScan scan_commitlog(const CommitlogFiles& files, const ScanOptions& opt
       }
       // A record upstream recovery would stop at.
       if (r.status == DecodeStatus::kTruncated || looks_torn(rest)) {
-        stop(problem_kind::kTornRecord, std::string("torn record (") + r.detail + ")");
+        // The last write never finished (a crash, or a slave that received part of a chunk): recovery
+        // truncates it, and nothing after it is lost, so it is a warning, not corruption.
+        stop(problem_kind::kTornTail, std::string("torn last record, recovery truncates it (") + r.detail + ")");
+        check_nothing_after(files, i, file_size, mapped, scan);
       } else if (r.status == DecodeStatus::kBadMagic) {
         stop(problem_kind::kBadMagic, r.detail);
       } else if (r.status == DecodeStatus::kBadCrc) {
@@ -162,6 +175,13 @@ CommitlogScan scan_commitlog(const CommitlogFiles& files, const ScanOptions& opt
     }
     if (options.progress_bytes != nullptr) options.progress_bytes->fetch_add(file_size - reported_pos);
     if (!rolled) break;  // end of data inside this file
+  }
+  // A log whose last file ends with a blank record ends, for comparison, at that file's end: the next record
+  // goes to the next file whether or not a pre-allocated one exists yet.
+  scan.comparable_end_offset = scan.max_offset;
+  if (ended_at_blank) {
+    scan.comparable_end_offset = scan.max_offset - scan.max_offset % static_cast<std::int64_t>(file_size) +
+                                 static_cast<std::int64_t>(file_size);
   }
   // Files past the one holding the end have no log bytes.
   while (scan.file_data_end.size() < files.files.size()) {

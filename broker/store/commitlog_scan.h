@@ -23,6 +23,9 @@ namespace rmq::store {
 struct CommitlogScan {
   std::int64_t min_offset = 0;    // start of the oldest data file
   std::int64_t max_offset = 0;    // end of the last valid record
+  // max_offset, or the end of the file when the log ends with a blank record: the offset two logs with the
+  // same records agree on, whether or not one of them has pre-allocated the next file.
+  std::int64_t comparable_end_offset = 0;
   std::uint64_t record_count = 0;
   // For each data file, the end of the bytes that belong to the log: the blank record's end when the file
   // was closed with one, max_offset for the file that holds it, the file start for files past it.

@@ -4,6 +4,8 @@
 
 namespace rmq::store {
 
-bool StoreProblem::is_corruption() const { return kind != problem_kind::kStrayFile; }
+bool StoreProblem::is_corruption() const {
+  return kind != problem_kind::kStrayFile && kind != problem_kind::kTornTail;
+}
 
 }  // namespace rmq::store

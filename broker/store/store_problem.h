@@ -13,6 +13,7 @@ namespace rmq::store {
 namespace problem_kind {
 // Warnings.
 inline constexpr const char* kStrayFile = "stray_file";            // not a commitlog file name; never read
+inline constexpr const char* kTornTail = "torn_tail";              // the last record was cut short
 // Layout corruption.
 inline constexpr const char* kWrongFileSize = "wrong_file_size";   // 20-digit name, size unlike the others
 inline constexpr const char* kMissingFile = "missing_file";        // a gap in the file sequence
@@ -21,7 +22,6 @@ inline constexpr const char* kMisalignedFile = "misaligned_file";  // start offs
 inline constexpr const char* kBadMagic = "bad_magic";
 inline constexpr const char* kBadSize = "bad_size";
 inline constexpr const char* kBadCrc = "bad_crc";
-inline constexpr const char* kTornRecord = "torn_record";          // the last record is cut short
 inline constexpr const char* kWrongPhysicalOffset = "wrong_physical_offset";
 inline constexpr const char* kBadBlank = "bad_blank";              // end-of-file record with a wrong length
 inline constexpr const char* kDataAfterEnd = "data_after_end";     // bytes past the end of valid records

@@ -130,14 +130,20 @@ TEST(CheckCommitlogCli, AFlippedBodyByteOnTheSlaveIsCorrupt) {
   EXPECT_EQ(problems[0]["offset"], g.facts["corrupt_offset"]);
 }
 
-TEST(CheckCommitlogCli, ATornLastRecordOnTheMaster) {
+TEST(CheckCommitlogCli, ATornLastRecordOnTheMasterLeavesTheSlaveAhead) {
   Generated g;
   generate(g, "torn-master");
   const Checked c = check_pair(g);
-  EXPECT_EQ(c.exit_code, 3);
-  EXPECT_EQ(c.report["first_corruption"]["kind"], "torn_record");
-  EXPECT_EQ(c.report["first_corruption"]["offset"], g.facts["torn_offset"]);
+  // Recovery would truncate the master's torn record; the slave holds it whole, so copying the master drops it.
+  EXPECT_EQ(c.exit_code, 1);
+  EXPECT_EQ(c.report["verdict"], "SLAVE_AHEAD");
+  EXPECT_TRUE(c.report["first_corruption"].is_null());
   EXPECT_EQ(c.report["master"]["max_offset"], g.facts["master_max_offset"]);
+  ASSERT_EQ(c.report["master"]["problems"].size(), 1u);
+  EXPECT_EQ(c.report["master"]["problems"][0]["kind"], "torn_tail");
+  EXPECT_EQ(c.report["master"]["problems"][0]["offset"], g.facts["torn_offset"]);
+  EXPECT_EQ(c.report["slaves"][0]["slave_only_records"]["first_offset"], g.facts["torn_offset"]);
+  EXPECT_EQ(c.report["slaves"][0]["slave_only_records"]["count"], 1);
 }
 
 TEST(CheckCommitlogCli, TheSlaveAhead) {

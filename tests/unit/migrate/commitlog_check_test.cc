@@ -101,18 +101,66 @@ TEST(CheckCommitlogs, AFlippedBodyByteOnTheSlaveIsCorruptAtThatRecord) {
   EXPECT_EQ(j["first_corruption"]["offset"], offsets[30]);
 }
 
-TEST(CheckCommitlogs, ATornLastRecordOnTheMasterIsCorrupt) {
+TEST(CheckCommitlogs, ATornLastRecordOnTheMasterIsAWarningAndTheLogEndsBeforeIt) {
   Pair p;
   const auto offsets = write_sample_log(p.master(), log_of(60));
   write_sample_log(p.slave(), log_of(59));
   const std::int64_t end = rmq::testing::sample_record_end(offsets[59], 59);
   for (std::int64_t o = end - 40; o < end; ++o) rmq::testing::set_byte_at(p.master(), o, 0);
   const CheckReport r = p.check();
-  EXPECT_EQ(r.verdict, Verdict::kCorrupt);
-  ASSERT_NE(r.master.first_corruption(), nullptr);
-  EXPECT_EQ(r.master.first_corruption()->kind, "torn_record");
-  EXPECT_EQ(r.master.first_corruption()->offset, offsets[59]);
+  EXPECT_EQ(r.verdict, Verdict::kConsistent);
+  EXPECT_EQ(r.master.first_corruption(), nullptr);
+  ASSERT_EQ(r.master.all_problems().size(), 1u);
+  EXPECT_EQ(r.master.all_problems()[0].kind, "torn_tail");
+  EXPECT_EQ(r.master.all_problems()[0].offset, offsets[59]);
   EXPECT_EQ(r.master.scan.max_offset, offsets[59]);
+}
+
+TEST(CheckCommitlogs, ASlaveThatLacksOnlyThePreAllocatedNextFileIsConsistent) {
+  Pair p;
+  const auto offsets = write_sample_log(p.master(), log_of(60));
+  write_sample_log(p.slave(), log_of(60));
+  // Cut both logs after file 0's blank; the master keeps file 1 as a zero (pre-allocated) file.
+  const auto size = static_cast<std::int64_t>(rmq::testing::kSampleFileSize);
+  for (std::int64_t start = size; std::filesystem::exists(p.slave() / store::commitlog_file_name(start)); start += size) {
+    std::filesystem::remove(p.slave() / store::commitlog_file_name(start));
+    std::filesystem::remove(p.master() / store::commitlog_file_name(start));
+  }
+  rmq::testing::write_file(p.master() / store::commitlog_file_name(size), store::Bytes(static_cast<std::size_t>(size), 0));
+  const CheckReport r = p.check();
+  EXPECT_EQ(r.verdict, Verdict::kConsistent) << r.next_step;
+  EXPECT_LT(offsets.back(), 100 * size);
+}
+
+TEST(CheckCommitlogs, ASlaveThatStartsAfterTheMastersEndIsAheadAndDisjoint) {
+  Pair p;
+  write_sample_log(p.master(), log_of(20));
+  SampleLogOptions slave = log_of(120);
+  slave.first_file = 5;
+  write_sample_log(p.slave(), slave);
+  const CheckReport r = p.check();
+  EXPECT_EQ(r.verdict, Verdict::kSlaveAhead);
+  EXPECT_TRUE(r.comparisons[0].logs_disjoint);
+  EXPECT_NE(r.next_step.find("do not overlap"), std::string::npos);
+}
+
+TEST(CheckCommitlogs, AMasterWithoutCommitlogFilesIsAConfigError) {
+  TempDir tmp;
+  std::filesystem::create_directories(tmp.path() / "m" / "commitlog");
+  write_sample_log(tmp.path() / "s" / "commitlog", log_of(10));
+  EXPECT_THROW(check_commitlogs(at(tmp.path() / "m"), {at(tmp.path() / "s")}, {}), common::ConfigError);
+  EXPECT_THROW(check_single_store(at(tmp.path() / "m"), {}), common::ConfigError);
+}
+
+TEST(CheckCommitlogs, AFileNameBeyondInt64IsAStrayNotACrash) {
+  Pair p;
+  write_sample_log(p.master(), log_of(10));
+  write_sample_log(p.slave(), log_of(10));
+  rmq::testing::write_file(p.master() / "99999999999999999999", store::Bytes(16, 0));
+  const CheckReport r = p.check();
+  EXPECT_EQ(r.verdict, Verdict::kConsistent);
+  ASSERT_EQ(r.master.all_problems().size(), 1u);
+  EXPECT_EQ(r.master.all_problems()[0].kind, "stray_file");
 }
 
 TEST(CheckCommitlogs, ASlaveWithRecordsPastTheMastersEndIsAhead) {
@@ -210,6 +258,13 @@ TEST(ResolveStoreLocation, AcceptsARootACommitlogDirOrABrokerConf) {
   EXPECT_EQ(loc.commitlog_dir, tmp.path() / "root" / "commitlog");
   EXPECT_EQ(loc.file_size_bytes, 2048u);
   EXPECT_THROW(at(tmp.path() / "absent"), common::ConfigError);
+  // A commitlog file, a file that is not a broker config, a store root whose commitlog lives elsewhere.
+  EXPECT_THROW(at(tmp.path() / "root" / "commitlog" / "00000000000000000000"), common::ConfigError);
+  const auto notes = tmp.path() / "notes.txt";
+  rmq::testing::write_file(notes, {'h', 'i', '\n'});
+  EXPECT_THROW(at(notes), common::ConfigError);
+  std::filesystem::create_directories(tmp.path() / "elsewhere" / "config");
+  EXPECT_THROW(at(tmp.path() / "elsewhere"), common::ConfigError);
 }
 
 }  // namespace

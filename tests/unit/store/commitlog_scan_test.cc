@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "broker/store/message_record.h"
 #include "tests/unit/store/sample_log.h"
 
@@ -80,16 +82,18 @@ TEST(ScanCommitlog, SkipsTheCrcCheckWhenToldTo) {
   EXPECT_FALSE(scan_commitlog(list_commitlog_files(dir.path()), options).has_corruption());
 }
 
-TEST(ScanCommitlog, ReportsATornLastRecord) {
+TEST(ScanCommitlog, ReportsATornLastRecordAsAWarningAndEndsBeforeIt) {
   TempDir dir;
   const auto offsets = write_log(dir.path(), 10);
   // Zero the second half of the last record: its header was written, its tail never was.
   const std::int64_t end = sample_record_end(offsets[9], 9);
   for (std::int64_t at = offsets[9] + (end - offsets[9]) / 2; at < end; ++at) set_byte_at(dir.path(), at, 0);
   const CommitlogScan scan = scan_commitlog(list_commitlog_files(dir.path()));
-  ASSERT_TRUE(scan.has_corruption());
-  EXPECT_EQ(scan.first_corruption()->kind, problem_kind::kTornRecord);
-  EXPECT_EQ(scan.first_corruption()->offset, offsets[9]);
+  // Recovery truncates a torn tail and loses nothing after it: a warning, and the log ends before it.
+  EXPECT_FALSE(scan.has_corruption());
+  ASSERT_EQ(scan.problems.size(), 1u);
+  EXPECT_EQ(scan.problems[0].kind, problem_kind::kTornTail);
+  EXPECT_EQ(scan.problems[0].offset, offsets[9]);
   EXPECT_EQ(scan.max_offset, offsets[9]);
 }
 
@@ -134,6 +138,30 @@ TEST(ScanCommitlog, ReportsABlankRecordWithAWrongLength) {
   ASSERT_TRUE(scan.has_corruption());
   EXPECT_EQ(scan.first_corruption()->kind, problem_kind::kBadBlank);
   EXPECT_EQ(scan.first_corruption()->offset, blank_at);
+}
+
+TEST(ScanCommitlog, KeepsWalkingPastAWrongPhysicalOffsetAsRecoveryDoes) {
+  TempDir dir;
+  const auto offsets = write_log(dir.path(), 10);
+  set_byte_at(dir.path(), offsets[2] + 35, 0x7F);
+  const CommitlogScan scan = scan_commitlog(list_commitlog_files(dir.path()));
+  EXPECT_EQ(scan.record_count, 10u);
+  EXPECT_EQ(scan.max_offset, sample_record_end(offsets[9], 9));
+}
+
+TEST(ScanCommitlog, AComparableEndIsTheFileEndWhenTheLogEndsWithABlank) {
+  TempDir dir;
+  const auto offsets = write_log(dir.path(), 60);
+  // Find the record that opened file 1 and drop that file: the log now ends with file 0's blank.
+  const auto first_in_file1 = std::find(offsets.begin(), offsets.end(), static_cast<std::int64_t>(kFileSize));
+  ASSERT_NE(first_in_file1, offsets.end());
+  for (std::size_t i = 1; std::filesystem::exists(dir.path() / commitlog_file_name(static_cast<std::int64_t>(i * kFileSize))); ++i) {
+    std::filesystem::remove(dir.path() / commitlog_file_name(static_cast<std::int64_t>(i * kFileSize)));
+  }
+  const CommitlogScan scan = scan_commitlog(list_commitlog_files(dir.path()));
+  EXPECT_TRUE(scan.problems.empty());
+  EXPECT_LT(scan.max_offset, static_cast<std::int64_t>(kFileSize));
+  EXPECT_EQ(scan.comparable_end_offset, static_cast<std::int64_t>(kFileSize));
 }
 
 TEST(RecordStartContaining, FindsTheRecordAroundAByte) {
