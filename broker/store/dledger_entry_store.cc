@@ -47,14 +47,25 @@ std::unique_ptr<DLedgerEntryStore> DLedgerEntryStore::open(common::FileSystem& f
   store->data_.load();
   store->index_.load();
   if (store->data_.empty()) store->data_.start_at(options.first_entry_pos);
-  store->recovery_ = recover_dledger_files(store->data_, store->index_, options.body_check);
+  // The checkpoint is read first: recovery must not discard entries it says are committed (save_checkpoint
+  // syncs the data before writing it). Recovery throws DLedgerCorruption, before truncating anything, when it
+  // stops on an invalid entry at or below the committed index.
+  store->checkpoint_at_open_ = store->state_file_.load_checkpoint();
+  const std::int64_t checkpoint_committed =
+      store->checkpoint_at_open_ ? store->checkpoint_at_open_->committed_index : -1;
+  store->recovery_ = recover_dledger_files(store->data_, store->index_, options.body_check, checkpoint_committed);
   store->begin_index_ = store->recovery_.begin_index;
   store->end_index_ = store->recovery_.end_index;
   store->end_term_ = store->recovery_.end_term;
 
-  store->checkpoint_at_open_ = store->state_file_.load_checkpoint();
-  if (store->checkpoint_at_open_ && store->checkpoint_at_open_->committed_index >= 0 && store->end_index_ >= 0) {
-    store->committed_index_ = std::min(store->checkpoint_at_open_->committed_index, store->end_index_);
+  if (checkpoint_committed > store->end_index_ && store->recovery_.stopped_on_invalid_entry) {
+    // recover_dledger_files refuses this; never cap over lost committed entries.
+    throw std::logic_error(dir.string() + ": recovery dropped committed entries without refusing");
+  }
+  // Here the data ended cleanly; a committed index past its end is a checkpoint that ran ahead of the data its
+  // writer had flushed (a Java broker's flush thread writes it on its own schedule): capped (storage.md 5.6).
+  if (checkpoint_committed >= 0 && store->end_index_ >= 0) {
+    store->committed_index_ = std::min(checkpoint_committed, store->end_index_);
   }
   if (store->end_index_ >= 0) {  // upstream re-reads the last entry after recovery
     const auto last = store->get(store->end_index_);

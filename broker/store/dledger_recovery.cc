@@ -78,7 +78,7 @@ bool first_entry_checks_out(const DLedgerFileList& data, const DLedgerFileList& 
 }  // namespace
 
 DLedgerRecoveryResult recover_dledger_files(DLedgerFileList& data, DLedgerFileList& index,
-                                            const DLedgerBodyCheck& body_check) {
+                                            const DLedgerBodyCheck& body_check, std::int64_t committed_index) {
   if (data.empty()) throw std::logic_error("recover_dledger_files needs at least one data file");
   const std::int64_t file_size = data.file_size_bytes();
   DLedgerRecoveryResult result;
@@ -103,6 +103,7 @@ DLedgerRecoveryResult recover_dledger_files(DLedgerFileList& data, DLedgerFileLi
     const std::int64_t remaining = file_end - pos;
     if (remaining < 4) {
       result.stop_reason = "file ends at " + std::to_string(pos) + " without a blank";
+      result.stopped_on_invalid_entry = true;
       break;
     }
     const std::int32_t magic = common::load_i32_be(data_reader.view(pos, 4).data());
@@ -121,6 +122,7 @@ DLedgerRecoveryResult recover_dledger_files(DLedgerFileList& data, DLedgerFileLi
     }
     if (remaining < static_cast<std::int64_t>(kDLedgerHeaderBytes)) {
       result.stop_reason = "header cut by the file end at " + std::to_string(pos);
+      result.stopped_on_invalid_entry = true;
       break;
     }
     const DLedgerEntryHeader h = decode_entry_header(data_reader.view(pos, kDLedgerHeaderBytes));
@@ -141,6 +143,7 @@ DLedgerRecoveryResult recover_dledger_files(DLedgerFileList& data, DLedgerFileLi
     }
     if (problem) {
       result.stop_reason = "entry at " + std::to_string(pos) + ": " + *problem;
+      result.stopped_on_invalid_entry = true;
       break;
     }
 
@@ -166,6 +169,24 @@ DLedgerRecoveryResult recover_dledger_files(DLedgerFileList& data, DLedgerFileLi
     ++result.entries_scanned;
     pos += h.size;
     process_offset = pos;
+  }
+
+  // Never truncate a committed entry. The checkpoint is written after the data it covers is synced, so data
+  // that stops on an invalid entry below the committed index is damage (a flipped body byte, a bad header),
+  // not a torn tail: refuse before anything is truncated. (A clean end below it is a checkpoint that ran
+  // ahead of flushed data; the caller caps the committed index.)
+  if (result.stopped_on_invalid_entry && last_index < committed_index) {
+    const std::string file_path = (data.dir() / DLedgerFileList::file_name(data.file_start(file))).string();
+    const std::string entry = last_index == -1 ? "the first entry scanned"
+                                               : "entry " + std::to_string(last_index + 1);
+    const std::string lost = last_index == -1 ? "entries up to " + std::to_string(committed_index)
+                                              : "entries " + std::to_string(last_index + 1) + ".." +
+                                                    std::to_string(committed_index);
+    throw DLedgerCorruption(file_path + ": recovery stopped at position " + std::to_string(process_offset) +
+                            " (offset " + std::to_string(process_offset - data.file_start(file)) +
+                            " in the file), at " + entry + " (" + result.stop_reason +
+                            "), but the checkpoint's committedIndex is " + std::to_string(committed_index) +
+                            "; discarding from there would lose committed " + lost + ", check it manually");
   }
 
   const std::int64_t last_file_start = data.file_start(data.file_count() - 1);

@@ -8,7 +8,9 @@
 // 2. Scan forward. A blank moves to the next file; size 0 is the end of data; anything else must be a valid
 //    entry at its own position, with the next index, a term no lower than the last, and a body the check
 //    accepts. The first entry that is not ends the scan: a torn tail, garbage after the last entry, and a
-//    corrupt entry in the middle are all treated alike, and everything from there on is discarded.
+//    corrupt entry in the middle are all treated alike, and everything from there on is discarded -- unless
+//    the checkpoint says an entry from there on is committed: then recovery throws instead (never truncate a
+//    committed entry), see committed_index below.
 // 3. Compare each entry with its index unit; from the first disagreement on, rewrite the units.
 // 4. If more than a whole data file lies past the end of valid data, throw DLedgerCorruption instead of
 //    discarding it (upstream exits there: "check it manually").
@@ -36,10 +38,22 @@ struct DLedgerRecoveryResult {
   std::int64_t entries_scanned = 0;
   std::int64_t index_units_rewritten = 0;
   std::string stop_reason;         // why the scan ended where it did, for the log
+  // True when the scan ended on something that is not an entry (a bad header, a failed body check, a file
+  // that ends without a blank), false when data ended cleanly (size 0, unwritten space, or a blank at the
+  // end of the last file). When true, end_pos is where that invalid data starts.
+  bool stopped_on_invalid_entry = false;
 };
 
 // Recovers loaded lists; `data` must have at least one file. `body_check` may be empty.
+//
+// `committed_index` is the committedIndex of the checkpoint (-1 when there is none). Entries up to it must
+// survive: when the scan stops on invalid data (not a clean end) before reaching it, recovery throws
+// DLedgerCorruption naming the entry, position and file, before it has truncated anything (only index units
+// that disagreed with valid data may have been rewritten), so an operator can inspect the files. A clean end
+// below it is accepted: a checkpoint may run ahead of the data its writer had flushed (Java's flush thread
+// does), and the caller caps the committed index at end_index.
 DLedgerRecoveryResult recover_dledger_files(DLedgerFileList& data, DLedgerFileList& index,
-                                            const DLedgerBodyCheck& body_check);
+                                            const DLedgerBodyCheck& body_check,
+                                            std::int64_t committed_index = -1);
 
 }  // namespace rmq::store

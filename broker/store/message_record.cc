@@ -213,18 +213,23 @@ DecodeResult decode_record(ByteSpan data, bool check_crc, MessageRecord* out) {
                             "the blank magic 0xcbd43194 (TOTALSIZE {})",
                             static_cast<std::uint32_t>(magic), total_size));
   }
-  if (total_size < static_cast<std::int32_t>(kMinRecordSize) ||
-      static_cast<std::size_t>(total_size) > kMaxRecordSize) {
-    return fail(DecodeStatus::kBadSize, fmt::format("TOTALSIZE {} is outside [{}, {}]", total_size,
-                                                    kMinRecordSize, kMaxRecordSize));
+  if (total_size < static_cast<std::int32_t>(kMinRecordSize)) {
+    return fail(DecodeStatus::kBadSize,
+                fmt::format("TOTALSIZE {} is below the minimum record size {}", total_size, kMinRecordSize));
   }
+  // TOTALSIZE has no upper bound (a broker with a raised maxMessageSize writes larger records), so it cannot
+  // bound the reads: each field is read only once the span is known to hold it. A field that would end past
+  // TOTALSIZE means the lengths disagree (kBadSize), whether or not the span holds it; one that ends inside
+  // TOTALSIZE but past the span means the record is cut short (kTruncated). A garbage TOTALSIZE in the middle
+  // of a file is thus told apart from a torn tail by the length fields that follow it.
   const std::size_t total = static_cast<std::size_t>(total_size);
-  if (total > available) {
+  auto cut_short = [&](std::string_view field, std::size_t at) {
     return fail(DecodeStatus::kTruncated,
-                fmt::format("TOTALSIZE {} but only {} bytes left", total_size, available));
-  }
+                fmt::format("TOTALSIZE {} but only {} bytes left, ending before {} at +{}", total_size, available,
+                            field, at));
+  };
 
-  // From here on every read stays below `total`, which lies inside the span.
+  if (kSysFlagOffset + 4 > available) return cut_short("SYSFLAG", kSysFlagOffset);
   const std::int32_t sys_flag = load_i32_be(p + kSysFlagOffset);
   std::size_t pos = body_length_offset(sys_flag);
   if (pos + 4 > total) {
@@ -232,6 +237,7 @@ DecodeResult decode_record(ByteSpan data, bool check_crc, MessageRecord* out) {
                 fmt::format("TOTALSIZE {} is smaller than the {} fixed bytes SYSFLAG {:#x} implies", total_size,
                             pos + 4 + topic_length_field_size(magic) + 2, sys_flag));
   }
+  if (pos + 4 > available) return cut_short("BODYLENGTH", pos);
   const std::int32_t body_length = load_i32_be(p + pos);
   pos += 4;
   if (body_length < 0) {
@@ -249,6 +255,7 @@ DecodeResult decode_record(ByteSpan data, bool check_crc, MessageRecord* out) {
     return fail(DecodeStatus::kBadSize,
                 fmt::format("TOPICLENGTH at +{} runs past TOTALSIZE {}", pos, total_size));
   }
+  if (pos + topic_field > available) return cut_short("TOPICLENGTH", pos);
   const std::int32_t topic_length =
       magic == kMessageMagicV2 ? load_i16_be(p + pos) : static_cast<std::int8_t>(p[pos]);
   pos += topic_field;
@@ -268,6 +275,7 @@ DecodeResult decode_record(ByteSpan data, bool check_crc, MessageRecord* out) {
     return fail(DecodeStatus::kBadSize,
                 fmt::format("PROPERTIESLENGTH at +{} runs past TOTALSIZE {}", pos, total_size));
   }
+  if (pos + 2 > available) return cut_short("PROPERTIESLENGTH", pos);
   const std::int16_t properties_length = load_i16_be(p + pos);
   pos += 2;
   if (properties_length < 0) {
@@ -285,7 +293,12 @@ DecodeResult decode_record(ByteSpan data, bool check_crc, MessageRecord* out) {
                 fmt::format("TOTALSIZE {} != {} computed from the fields (body {}, topic {}, properties {})",
                             total_size, pos, body_length, topic_length, properties_length));
   }
+  if (total > available) {
+    return fail(DecodeStatus::kTruncated,
+                fmt::format("TOTALSIZE {} but only {} bytes left", total_size, available));
+  }
 
+  // From here on the whole record, [0, total), lies inside the span.
   const std::int32_t body_crc = load_i32_be(p + kBodyCrcOffset);
   if (check_crc && body_length > 0) {
     const std::int32_t computed = common::masked_crc32(data.subspan(body_offset, body_length));

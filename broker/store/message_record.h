@@ -10,6 +10,7 @@
 //
 // Decoding never trusts a length from disk: every length is checked against the span and against TOTALSIZE
 // before it is used, and a record whose TOTALSIZE differs from the size its fields add up to is rejected.
+// There is no upper bound on TOTALSIZE (Java recovery has none either): nothing past the span is ever read.
 #pragma once
 
 #include <cstddef>
@@ -29,13 +30,10 @@ inline constexpr std::int32_t kMessageMagicV2 = -626843477;   // DA A3 20 AB (5.
 inline constexpr std::int32_t kBlankMagic = -875286124;       // CB D4 31 94, commitlog end-of-file
 inline constexpr std::size_t kBlankRecordSize = 8;            // END_FILE_MIN_BLANK_LENGTH
 inline constexpr std::size_t kMinRecordSize = 91;             // v1, IPv4 hosts, empty body/topic/properties
-inline constexpr std::int32_t kDefaultMaxBodySize = 4 * 1024 * 1024;  // maxMessageSize applies to the body
-// The widest fixed part: v2 magic (+1) and both hosts IPv6 (+12 each) on top of kMinRecordSize.
-inline constexpr std::size_t kMaxFixedRecordSize = kMinRecordSize + 1 + 12 + 12;
-// The largest TOTALSIZE a reader accepts: the body limit + 64 KiB (MessageExtEncoder's whole-record cap on
-// top of maxMessageSize) + the widest fixed part. Anything larger is a corrupt length, not a message.
-inline constexpr std::size_t kMaxRecordSize =
-    static_cast<std::size_t>(kDefaultMaxBodySize) + 64 * 1024 + kMaxFixedRecordSize;
+// maxMessageSize's default; it applies to the body. The writer's limit only: a broker configured with a larger
+// maxMessageSize writes larger records, and Java recovery reads them, so the decoder has no size cap (a
+// record is bounded by the span it is read from and by the lengths of its own fields).
+inline constexpr std::int32_t kDefaultMaxBodySize = 4 * 1024 * 1024;
 
 // SYSFLAG bits (MessageSysFlag, storage.md 1.3).
 namespace sysflag {
@@ -98,9 +96,12 @@ enum class DecodeStatus {
   kOk,          // a message record; size is its TOTALSIZE
   kBlank,       // the end-of-file blank record; size is the remaining length it declares
   kEmpty,       // TOTALSIZE and magic are zero: unwritten space, the normal end of data in the active file
-  kTruncated,   // the span ends before the record it starts (torn tail)
+  kTruncated,   // the span ends before the record it starts (torn tail): the length fields the span holds
+                // are consistent with TOTALSIZE, and the span ends before TOTALSIZE or before the next field
   kBadMagic,    // not a message or blank magic
-  kBadSize,     // TOTALSIZE out of range or unequal to the size the fields add up to
+  kBadSize,     // TOTALSIZE below the minimum, a negative length, or the lengths the span holds add up to
+                // something other than TOTALSIZE (even when TOTALSIZE runs past the span: a garbage length
+                // in the middle of a file is not a torn tail)
   kBadCrc,      // BODYCRC does not match the body
 };
 const char* to_string(DecodeStatus status);

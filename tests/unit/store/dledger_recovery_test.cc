@@ -120,6 +120,86 @@ TEST(DLedgerRecovery, CorruptCommitlogBodyCrcInTheMiddleStopsThere) {
   EXPECT_FALSE(store->get(12).has_value());
 }
 
+// Appends n entries of `size` body bytes in term 1, commits through `committed` and saves the checkpoint.
+std::vector<DLedgerEntry> fill_committed(FaultFs& fs, const DLedgerStoreOptions& options, int n, std::size_t size,
+                                         std::int64_t committed) {
+  auto store = DLedgerEntryStore::open(fs, options);
+  std::vector<DLedgerEntry> out;
+  for (int i = 0; i < n; ++i) out.push_back(store->append_as_leader(1, self_checked_body(i, size)));
+  store->set_committed_index(committed);
+  store->save_checkpoint();
+  return out;
+}
+
+TEST(DLedgerRecovery, CorruptCommittedEntryRefusesToOpenAndKeepsTheFiles) {
+  FaultFs fs;
+  const auto written = fill_committed(fs, small_store_options(), 40, 200, /*committed=*/30);
+  // One body byte of entry 25 (committed, synced before the checkpoint) goes bad on disk.
+  const DLedgerEntry& bad = written[25];
+  const std::filesystem::path bad_file = data_file(file_of(bad.pos));
+  const auto at = static_cast<std::uint64_t>(bad.pos % 4096 + 48 + 100);
+  fs.corrupt(bad_file, at, common::Bytes{static_cast<std::uint8_t>(fs.contents(bad_file).at(at) ^ 0x5A)});
+  const std::vector<std::string> files_before = fs.list_dir(kData);
+  const common::Bytes last_file_before = fs.contents(data_file(file_of(written.back().pos)));
+
+  auto options = small_store_options();
+  options.body_check = testing::self_crc_body_check();
+  try {
+    DLedgerEntryStore::open(fs, options);
+    FAIL() << "opened a store that lost committed entries";
+  } catch (const DLedgerCorruption& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(bad_file.string()), std::string::npos) << what;
+    EXPECT_NE(what.find("position " + std::to_string(bad.pos)), std::string::npos) << what;
+    EXPECT_NE(what.find("entry 25"), std::string::npos) << what;
+    EXPECT_NE(what.find("committedIndex is 30"), std::string::npos) << what;
+  }
+  // Nothing was truncated: the operator still has every entry to inspect.
+  EXPECT_EQ(fs.list_dir(kData), files_before);
+  EXPECT_EQ(fs.contents(data_file(file_of(written.back().pos))), last_file_before);
+  // Without the body check DLedger's own checks pass, and every entry is there.
+  auto store = DLedgerEntryStore::open(fs, small_store_options());
+  EXPECT_EQ(store->end_index(), 39);
+  EXPECT_EQ(store->committed_index(), 30);
+}
+
+TEST(DLedgerRecovery, CorruptHeaderOfTheLastCommittedEntryRefusesToOpen) {
+  FaultFs fs;
+  const auto written = fill_committed(fs, small_store_options(), 20, 150, /*committed=*/19);
+  const DLedgerEntry& last = written[19];
+  fs.corrupt(data_file(file_of(last.pos)), static_cast<std::uint64_t>(last.pos % 4096 + 8), common::Bytes(8, 0x7F));
+  EXPECT_THROW(DLedgerEntryStore::open(fs, small_store_options()), DLedgerCorruption);
+}
+
+TEST(DLedgerRecovery, CorruptEntryAboveTheCommittedIndexIsStillCut) {
+  FaultFs fs;
+  const auto written = fill_committed(fs, small_store_options(), 40, 200, /*committed=*/30);
+  const DLedgerEntry& bad = written[31];
+  const std::filesystem::path bad_file = data_file(file_of(bad.pos));
+  const auto at = static_cast<std::uint64_t>(bad.pos % 4096 + 48 + 100);
+  fs.corrupt(bad_file, at, common::Bytes{static_cast<std::uint8_t>(fs.contents(bad_file).at(at) ^ 0x5A)});
+  auto options = small_store_options();
+  options.body_check = testing::self_crc_body_check();
+  auto store = DLedgerEntryStore::open(fs, options);
+  EXPECT_EQ(store->end_index(), 30);
+  EXPECT_EQ(store->committed_index(), 30);
+  EXPECT_TRUE(store->recovery().stopped_on_invalid_entry);
+}
+
+TEST(DLedgerRecovery, CheckpointAheadOfCleanlyEndedDataIsCapped) {
+  FaultFs fs;
+  fill_committed(fs, small_store_options(), 20, 200, /*committed=*/15);
+  // A Java broker writes its checkpoint on its own schedule, possibly before the data it covers is flushed;
+  // the data then ends cleanly (unwritten space) below the committed index. That still opens, capped.
+  DLedgerMemberStateFile(fs, "/store/dledger-n0").save_checkpoint(DLedgerCheckpoint{40, 30});
+  auto options = small_store_options();
+  options.body_check = testing::self_crc_body_check();
+  auto store = DLedgerEntryStore::open(fs, options);
+  EXPECT_FALSE(store->recovery().stopped_on_invalid_entry) << store->recovery().stop_reason;
+  EXPECT_EQ(store->end_index(), 19);
+  EXPECT_EQ(store->committed_index(), 19);
+}
+
 TEST(DLedgerRecovery, LostIndexIsRebuiltFromData) {
   FaultFs fs;
   const auto written = fill(fs, small_store_options(), 100, 150);

@@ -103,10 +103,71 @@ TEST(MessageRecordDecodeTest, NegativeTotalSizeIsBadSize) {
   EXPECT_EQ(decode(bytes).status, DecodeStatus::kBadSize);
 }
 
-TEST(MessageRecordDecodeTest, TotalSizeAboveTheRecordCapIsBadSize) {
+// A broker with a raised maxMessageSize writes bodies over the 4 MiB default, and Java recovery reads them:
+// 5 MiB of 'x', topic "TopicTest", TAGS=TagA. 91 + 5242880 + 9 + 10 = 5242990 bytes.
+constexpr std::size_t kBigBodyBytes = 5 * 1024 * 1024;
+Bytes big_record() {
+  return concat({hex_bytes("0050006E DAA320A7 070433C4 00000001 00000000"  // TOTALSIZE 5242990, BODYCRC of the body
+                           "0000000000000007 0000000000000000 00000000"
+                           "0000018BCFE56800 0A000007 0000D431"
+                           "0000018BCFE56805 C0A8010A 00002A9F"
+                           "00000000 0000000000000000"
+                           "00500000"),                                  // BODYLENGTH 5242880
+                 Bytes(kBigBodyBytes, 'x'),
+                 hex_bytes("09 546F70696354657374"
+                           "000A 54414753 01 54616741 02")});
+}
+
+TEST(MessageRecordDecodeTest, BodyOverTheDefaultMaxMessageSizeIsOk) {
+  const Bytes bytes = big_record();
+  ASSERT_EQ(bytes.size(), 5242990u);
+  MessageRecord record;
+  const DecodeResult result = decode_record(ByteSpan(bytes), /*check_crc=*/true, &record);
+  ASSERT_EQ(result.status, DecodeStatus::kOk) << result.detail;
+  EXPECT_EQ(result.size, 5242990);
+  EXPECT_EQ(record.body, Bytes(kBigBodyBytes, 'x'));
+  EXPECT_EQ(record.topic, "TopicTest");
+  EXPECT_EQ(record.properties, std::string("TAGS\x01TagA\x02"));
+  EXPECT_EQ(record.queue_offset, 7);
+}
+
+TEST(MessageRecordDecodeTest, GarbageTotalSizePastTheSpanWithInconsistentFieldsIsBadSize) {
+  // TOTALSIZE runs far past the span, but BODYLENGTH, TOPICLENGTH and PROPERTIESLENGTH are all inside it and
+  // add up to 115: a corrupt length in the middle of a file, not a torn tail.
+  for (const std::uint32_t garbage : {0x7FFFFFFFu, 4u * 1024 * 1024 + 64 * 1024 + 117, 200u}) {
+    Bytes bytes = concat({valid_record(), Bytes(40, 0)});
+    put_be32(bytes, 0, garbage);
+    const DecodeResult result = decode(bytes);
+    EXPECT_EQ(result.status, DecodeStatus::kBadSize) << garbage;
+    EXPECT_NE(result.detail.find("TOTALSIZE " + std::to_string(garbage) + " != 115"), std::string::npos)
+        << result.detail;
+  }
+}
+
+TEST(MessageRecordDecodeTest, GarbageBodyLengthPastTheSpanIsBadSize) {
+  // A huge TOTALSIZE and a BODYLENGTH that overruns it: refused on the lengths alone.
   Bytes bytes = valid_record();
-  put_be32(bytes, 0, 4 * 1024 * 1024 + 64 * 1024 + 117);  // body cap + 64 KiB + widest fixed part (116) + 1
+  put_be32(bytes, 0, 0x01000000);
+  put_be32(bytes, kBodyLengthAt, 0x01000000);
   EXPECT_EQ(decode(bytes).status, DecodeStatus::kBadSize);
+}
+
+TEST(MessageRecordDecodeTest, RecordCutByTheSpanEndIsTruncated) {
+  const Bytes whole = big_record();
+  // Cut inside the body: every length field before the cut agrees with TOTALSIZE so far.
+  Bytes in_body(whole.begin(), whole.begin() + 1024 * 1024);
+  DecodeResult result = decode(in_body);
+  EXPECT_EQ(result.status, DecodeStatus::kTruncated) << result.detail;
+  EXPECT_NE(result.detail.find("5242990"), std::string::npos) << result.detail;
+  // Cut after PROPERTIESLENGTH: all lengths read, they add up to TOTALSIZE, the properties are missing.
+  Bytes in_properties(whole.begin(), whole.end() - 4);
+  result = decode(in_properties);
+  EXPECT_EQ(result.status, DecodeStatus::kTruncated) << result.detail;
+  // Cut before BODYLENGTH: nothing to check TOTALSIZE against.
+  Bytes before_body_length(whole.begin(), whole.begin() + kBodyLengthAt + 2);
+  EXPECT_EQ(decode(before_body_length).status, DecodeStatus::kTruncated);
+  Bytes before_sysflag(whole.begin(), whole.begin() + 30);
+  EXPECT_EQ(decode(before_sysflag).status, DecodeStatus::kTruncated);
 }
 
 TEST(MessageRecordDecodeTest, TotalSizeLargerThanTheFieldsIsBadSize) {

@@ -83,6 +83,62 @@ MessageRecord v1_ipv6_fields() {
   return r;
 }
 
+// Only the born host is IPv6 (SYSFLAG 0x10): born host 20 bytes at 48, STORETIMESTAMP at 68, IPv4 store host
+// at 76. 115 + 12 = 127 bytes.
+const Bytes kBornV6Record = hex_bytes(
+    "0000007F"            // TOTALSIZE 127
+    "DAA320A7"            // MAGICCODE v1
+    "77D18982"            // BODYCRC
+    "00000003"            // QUEUEID 3
+    "00000000"            // FLAG 0
+    "000000000000002A"    // QUEUEOFFSET 42
+    "0000000000001000"    // PHYSICALOFFSET 4096
+    "00000010"            // SYSFLAG BORNHOST_V6
+    "0000018BCFE56800"    // BORNTIMESTAMP
+    "FD000000000000000000000000000007 0000D431"   // BORNHOST [fd00::7]:54321, 48..68
+    "0000018BCFE56805"    // STORETIMESTAMP at 68
+    "C0A8010A 00002A9F"   // STOREHOSTADDRESS 192.168.1.10:10911 at 76
+    "00000000"            // RECONSUMETIMES at 84
+    "0000000000000000"    // PREPAREDTRANSACTIONOFFSET at 88
+    "00000005 48656C6C6F" // BODY, BODYLENGTH at 96
+    "09 546F70696354657374"                // TOPIC
+    "000A 54414753 01 54616741 02");       // PROPERTIES
+
+MessageRecord born_v6_fields() {
+  MessageRecord r = v1_ipv4_fields();
+  r.sys_flag = sysflag::kBornHostV6;
+  r.born_host = HostAddress{kFd00_7, 54321};
+  return r;
+}
+
+// Only the store host is IPv6 (SYSFLAG 0x20): IPv4 born host at 48, STORETIMESTAMP at 56, store host 20 bytes
+// at 64. 115 + 12 = 127 bytes.
+const Bytes kStoreV6Record = hex_bytes(
+    "0000007F"            // TOTALSIZE 127
+    "DAA320A7"            // MAGICCODE v1
+    "77D18982"            // BODYCRC
+    "00000003"            // QUEUEID 3
+    "00000000"            // FLAG 0
+    "000000000000002A"    // QUEUEOFFSET 42
+    "0000000000001000"    // PHYSICALOFFSET 4096
+    "00000020"            // SYSFLAG STOREHOSTADDRESS_V6
+    "0000018BCFE56800"    // BORNTIMESTAMP
+    "0A000007 0000D431"   // BORNHOST 10.0.0.7:54321, 48..56
+    "0000018BCFE56805"    // STORETIMESTAMP at 56
+    "FD000000000000000000000000000010 00002A9F"   // STOREHOSTADDRESS [fd00::10]:10911, 64..84
+    "00000000"            // RECONSUMETIMES at 84
+    "0000000000000000"    // PREPAREDTRANSACTIONOFFSET at 88
+    "00000005 48656C6C6F" // BODY, BODYLENGTH at 96
+    "09 546F70696354657374"                // TOPIC
+    "000A 54414753 01 54616741 02");       // PROPERTIES
+
+MessageRecord store_v6_fields() {
+  MessageRecord r = v1_ipv4_fields();
+  r.sys_flag = sysflag::kStoreHostV6;
+  r.store_host = HostAddress{kFd00_10, 10911};
+  return r;
+}
+
 const std::string kLongTopic(200, 'L');  // over 127 chars: v2 magic, int16 topic length
 
 // v2 with a 200-byte topic: 91 + 1 + 5 + 200 + 10 = 307 bytes.
@@ -144,6 +200,52 @@ TEST(MessageRecordLayoutTest, Ipv6HostsDecodeToTheFields) { EXPECT_EQ(decoded(kV
 TEST(MessageRecordLayoutTest, Ipv6HostsAdd24Bytes) {
   EXPECT_EQ(kV1Ipv6Record.size(), kV1Ipv4Record.size() + 24);
   EXPECT_EQ(encoded_size(v1_ipv6_fields()), 139u);
+}
+
+// The mixed layouts: a born/store mix-up in the host widths moves STORETIMESTAMP and the store host, which
+// the all-v4 and all-v6 layouts cannot show.
+TEST(MessageRecordLayoutTest, BornHostV6OnlyEncodesToTheSpecBytes) {
+  EXPECT_EQ(encoded(born_v6_fields()), kBornV6Record);
+}
+
+TEST(MessageRecordLayoutTest, BornHostV6OnlyDecodesToTheFields) {
+  const MessageRecord r = decoded(kBornV6Record);
+  EXPECT_EQ(r, born_v6_fields());
+  EXPECT_EQ(r.born_host.ip, kFd00_7);
+  EXPECT_EQ(r.store_timestamp_ms, 1700000000005);
+  EXPECT_EQ(r.store_host, (HostAddress{{192, 168, 1, 10}, 10911}));
+  EXPECT_EQ(r.reconsume_times, 0);
+  EXPECT_EQ(r.body, text_bytes("Hello"));
+}
+
+TEST(MessageRecordLayoutTest, BornHostV6OnlyFieldOffsets) {
+  ASSERT_EQ(kBornV6Record.size(), 127u);
+  EXPECT_EQ(Bytes(kBornV6Record.begin() + 48, kBornV6Record.begin() + 64), kFd00_7);
+  EXPECT_EQ(Bytes(kBornV6Record.begin() + 68, kBornV6Record.begin() + 76), hex_bytes("0000018BCFE56805"));
+  EXPECT_EQ(Bytes(kBornV6Record.begin() + 76, kBornV6Record.begin() + 84), hex_bytes("C0A8010A 00002A9F"));
+  EXPECT_EQ(encoded_size(born_v6_fields()), 127u);
+}
+
+TEST(MessageRecordLayoutTest, StoreHostV6OnlyEncodesToTheSpecBytes) {
+  EXPECT_EQ(encoded(store_v6_fields()), kStoreV6Record);
+}
+
+TEST(MessageRecordLayoutTest, StoreHostV6OnlyDecodesToTheFields) {
+  const MessageRecord r = decoded(kStoreV6Record);
+  EXPECT_EQ(r, store_v6_fields());
+  EXPECT_EQ(r.born_host, (HostAddress{{10, 0, 0, 7}, 54321}));
+  EXPECT_EQ(r.store_timestamp_ms, 1700000000005);
+  EXPECT_EQ(r.store_host.ip, kFd00_10);
+  EXPECT_EQ(r.store_host.port, 10911);
+  EXPECT_EQ(r.body, text_bytes("Hello"));
+}
+
+TEST(MessageRecordLayoutTest, StoreHostV6OnlyFieldOffsets) {
+  ASSERT_EQ(kStoreV6Record.size(), 127u);
+  EXPECT_EQ(Bytes(kStoreV6Record.begin() + 48, kStoreV6Record.begin() + 56), hex_bytes("0A000007 0000D431"));
+  EXPECT_EQ(Bytes(kStoreV6Record.begin() + 56, kStoreV6Record.begin() + 64), hex_bytes("0000018BCFE56805"));
+  EXPECT_EQ(Bytes(kStoreV6Record.begin() + 64, kStoreV6Record.begin() + 80), kFd00_10);
+  EXPECT_EQ(encoded_size(store_v6_fields()), 127u);
 }
 
 TEST(MessageRecordLayoutTest, V2LongTopicEncodesToTheSpecBytes) { EXPECT_EQ(encoded(v2_fields()), kV2Record); }
