@@ -1,0 +1,139 @@
+#include "broker/remoting/remoting_server.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <future>
+#include <stdexcept>
+#include <system_error>
+
+namespace rmq::remoting {
+namespace {
+
+using boost::asio::ip::tcp;
+
+// After a failed accept (EMFILE and friends) wait this long before the next, instead of spinning.
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+
+}  // namespace
+
+RemotingServer::RemotingServer(ServerOptions options) : options_(std::move(options)) {}
+
+RemotingServer::~RemotingServer() { stop(); }
+
+void RemotingServer::register_handler(std::int32_t code, RequestHandler handler) {
+  if (started_) throw std::logic_error("remoting: handlers must be registered before the server starts");
+  dispatcher_->set_handler(code, std::move(handler));
+}
+
+void RemotingServer::set_default_handler(RequestHandler handler) {
+  if (started_) throw std::logic_error("remoting: handlers must be registered before the server starts");
+  dispatcher_->set_default_handler(std::move(handler));
+}
+
+void RemotingServer::on_connection_opened(ConnectionCallback callback) {
+  if (started_) throw std::logic_error("remoting: callbacks must be set before the server starts");
+  opened_callback_ = std::move(callback);
+}
+
+void RemotingServer::on_connection_closed(ConnectionCallback callback) {
+  if (started_) throw std::logic_error("remoting: callbacks must be set before the server starts");
+  connections_.set_closed_callback(std::move(callback));
+}
+
+void RemotingServer::start() {
+  if (started_) throw std::logic_error("remoting: server started twice");
+  io_threads_.emplace(options_.io_threads, "server");
+  const auto& context = io_threads_->context();
+  acceptor_strand_.emplace(boost::asio::make_strand(context->get_executor()));
+  accept_retry_timer_.emplace(*acceptor_strand_);
+  acceptor_.emplace(*acceptor_strand_);
+  // Boost's error codes for socket calls are errno values; they are rethrown as std::system_error so that
+  // callers need no Boost types.
+  boost::system::error_code error;
+  const auto fail = [&](const char* what) {
+    acceptor_.reset();
+    io_threads_->join();
+    throw std::system_error(error.value(), std::system_category(),
+                            fmt::format("remoting: {} {}:{}", what, options_.host, options_.port));
+  };
+  const auto address = boost::asio::ip::make_address(options_.host, error);
+  if (error) fail("bad listen address");
+  const tcp::endpoint endpoint(address, options_.port);
+  acceptor_->open(endpoint.protocol(), error);
+  if (error) fail("cannot open a socket for");
+  acceptor_->set_option(tcp::acceptor::reuse_address(true), error);
+  if (error) fail("cannot set SO_REUSEADDR for");
+  acceptor_->bind(endpoint, error);
+  if (error) fail("cannot bind");
+  acceptor_->listen(boost::asio::socket_base::max_listen_connections, error);
+  if (error) fail("cannot listen on");
+  bound_port_ = acceptor_->local_endpoint(error).port();
+  if (error) fail("cannot read the bound port of");
+  started_ = true;
+  boost::asio::dispatch(*acceptor_strand_, [this] { accept_next(); });
+}
+
+void RemotingServer::accept_next() {
+  auto strand = boost::asio::make_strand(io_threads_->context()->get_executor());
+  acceptor_->async_accept(strand, [this, strand](const boost::system::error_code& error, tcp::socket socket) {
+    on_accept(error, strand, std::move(socket));
+  });
+}
+
+void RemotingServer::on_accept(const boost::system::error_code& error, Strand strand, tcp::socket socket) {
+  if (!acceptor_->is_open()) return;  // stop() closed it
+  if (error) {
+    spdlog::warn("remoting: accept on port {} failed: {}; retrying", bound_port_, error.message());
+    accept_retry_timer_->expires_after(kAcceptRetryDelay);
+    accept_retry_timer_->async_wait([this](const boost::system::error_code& wait_error) {
+      if (!wait_error && acceptor_->is_open()) accept_next();
+    });
+    return;
+  }
+  boost::system::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  auto connection = Connection::create(io_threads_->context(), strand, std::move(socket),
+                                       connections_.next_id(), dispatcher_,
+                                       [this](const std::shared_ptr<Connection>& closed) {
+                                         connections_.on_closed(closed);
+                                       });
+  if (connections_.add(connection)) {
+    if (opened_callback_) {
+      // On the connection's strand, so it runs before any of the connection's requests are handled.
+      boost::asio::post(strand, [this, connection] {
+        try {
+          opened_callback_(connection);
+        } catch (const std::exception& e) {
+          spdlog::error("remoting: connection-opened callback threw: {}", e.what());
+        }
+      });
+    }
+    connection->start();
+  } else {
+    connection->close();
+  }
+  accept_next();
+}
+
+void RemotingServer::stop() {
+  if (!started_ || stopped_) return;
+  if (io_threads_->in_io_thread()) throw std::logic_error("remoting: server stopped from one of its own I/O threads");
+  stopped_ = true;
+  // Close the acceptor on its strand: Asio objects are not safe for concurrent use.
+  std::promise<void> acceptor_closed;
+  boost::asio::dispatch(*acceptor_strand_, [this, &acceptor_closed] {
+    boost::system::error_code ignored;
+    acceptor_->close(ignored);
+    accept_retry_timer_->cancel();
+    acceptor_closed.set_value();
+  });
+  acceptor_closed.get_future().wait();
+  connections_.close_all();
+  io_threads_->join();
+}
+
+}  // namespace rmq::remoting

@@ -1,0 +1,77 @@
+// The remoting server of the name server and the broker: accept connections, serve requests by code.
+//
+// What it guarantees (remoting.md 1, 6):
+//  * many requests in flight per connection; handlers may answer later through their Responder, from any
+//    thread, so responses leave in completion order, matched by opaque;
+//  * one-way requests are served but never answered;
+//  * a code without a handler is answered REQUEST_CODE_NOT_SUPPORTED and the connection stays open;
+//  * malformed input closes only the connection it came on, with one log line, and never the process;
+//  * the application can send its own requests to a client through the Connection (invoke_async with a
+//    timeout, invoke_oneway) and hears about every closed connection.
+// Handlers run on the I/O threads (see RequestHandler), so one io_context with `io_threads` threads serves
+// all connections; a handler with slow work hands it to its own pool and answers from there.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "broker/remoting/connection.h"
+#include "broker/remoting/connection_set.h"
+#include "broker/remoting/io_threads.h"
+#include "broker/remoting/request_dispatcher.h"
+
+namespace rmq::remoting {
+
+struct ServerOptions {
+  std::string host = "0.0.0.0";  // an IP address (v4 or v6), not a host name
+  std::uint16_t port = 0;  // 0: an ephemeral port, see RemotingServer::port()
+  std::size_t io_threads = 2;
+};
+
+class RemotingServer {
+ public:
+  explicit RemotingServer(ServerOptions options);
+  ~RemotingServer();  // stop()
+  RemotingServer(const RemotingServer&) = delete;
+  RemotingServer& operator=(const RemotingServer&) = delete;
+
+  // Configuration, before start(); std::logic_error afterwards.
+  void register_handler(std::int32_t code, RequestHandler handler);
+  void set_default_handler(RequestHandler handler);
+  // Runs on the connection's I/O thread once it is accepted / once it has closed (for any reason).
+  void on_connection_opened(ConnectionCallback callback);
+  void on_connection_closed(ConnectionCallback callback);
+
+  // Binds, listens and starts the I/O threads. Throws std::system_error when it cannot listen.
+  void start();
+  // The bound port (the ephemeral one when the options said 0). Valid after start().
+  std::uint16_t port() const { return bound_port_; }
+  std::vector<std::shared_ptr<Connection>> connections() const { return connections_.snapshot(); }
+  // Stops accepting, closes every connection (failing calls in flight) and joins the I/O threads.
+  // Idempotent; must not be called from a handler or callback.
+  void stop();
+
+ private:
+  void accept_next();
+  void on_accept(const boost::system::error_code& error, Strand strand, boost::asio::ip::tcp::socket socket);
+
+  ServerOptions options_;
+  std::shared_ptr<RequestDispatcher> dispatcher_ = std::make_shared<RequestDispatcher>();
+  ConnectionCallback opened_callback_;
+  ConnectionSet connections_;
+  std::optional<IoThreads> io_threads_;
+  std::optional<Strand> acceptor_strand_;
+  std::optional<boost::asio::ip::tcp::acceptor> acceptor_;
+  std::optional<boost::asio::steady_timer> accept_retry_timer_;
+  std::uint16_t bound_port_ = 0;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace rmq::remoting
