@@ -165,8 +165,8 @@ TEST(CheckCommitlogs, AFileNameBeyondInt64IsAStrayNotACrash) {
 
 TEST(CheckCommitlogs, ASlaveWithRecordsPastTheMastersEndIsAhead) {
   Pair p;
-  const auto offsets = write_sample_log(p.master(), log_of(50));
-  write_sample_log(p.slave(), log_of(55));
+  write_sample_log(p.master(), log_of(50));
+  const auto offsets = write_sample_log(p.slave(), log_of(55));
   const CheckReport r = p.check();
   EXPECT_EQ(r.verdict, Verdict::kSlaveAhead);
   EXPECT_FALSE(r.first_difference_offset.has_value());
