@@ -176,6 +176,19 @@ std::int64_t data_end_of_file(const SideReport& side, std::int64_t file_start) {
   return side.scan.file_data_end[static_cast<std::size_t>(index)];
 }
 
+// Both sides hashed this file and got the same MD5: its bytes are identical, no need to read them again.
+bool same_digest(const SideReport& master, const SideReport& slave, const std::string& name) {
+  const auto find = [&](const SideReport& side) -> const FileDigest* {
+    for (const auto& d : side.recent_digests) {
+      if (d.name == name) return &d;
+    }
+    return nullptr;
+  };
+  const FileDigest* a = find(master);
+  const FileDigest* b = find(slave);
+  return a != nullptr && b != nullptr && a->md5 == b->md5;
+}
+
 std::optional<std::int64_t> first_difference(const SideReport& master, const SideReport& slave) {
   const std::int64_t begin = std::max(master.scan.min_offset, slave.scan.min_offset);
   const std::int64_t end = std::min(master.scan.max_offset, slave.scan.max_offset);
@@ -185,10 +198,11 @@ std::optional<std::int64_t> first_difference(const SideReport& master, const Sid
     const std::int64_t lo = std::max(file_start, begin);
     const std::int64_t hi = std::min(data_end_of_file(master, file_start), data_end_of_file(slave, file_start));
     if (hi <= lo) continue;
+    if (same_digest(master, slave, store::commitlog_file_name(file_start))) continue;  // identical bytes
     const auto index_m = static_cast<std::size_t>((file_start - master.files.begin_offset()) / fsz);
     const auto index_s = static_cast<std::size_t>((file_start - slave.files.begin_offset()) / fsz);
-    common::MappedFile fm(master.files.files[index_m].path);
-    common::MappedFile fs_(slave.files.files[index_s].path);
+    common::MappedFile fm(master.files.files[index_m].path, /*populate=*/true);
+    common::MappedFile fs_(slave.files.files[index_s].path, /*populate=*/true);
     const auto from = static_cast<std::size_t>(lo - file_start);
     const auto to = static_cast<std::size_t>(hi - file_start);
     const std::uint8_t* a = fm.bytes().data();
