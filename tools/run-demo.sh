@@ -28,11 +28,21 @@ echo "== 3. the same as JSON, for scripts"
   | head -n 12 || true
 
 echo
-echo "== 4. rmqctl gen-conf: the three DLedger broker configs, carrying over the master's settings"
-"$BUILD_DIR/rmqctl" gen-conf --peers 'n0-127.0.0.1:40911;n1-127.0.0.1:40912;n2-127.0.0.1:40913' \
-  --group RaftNode00 --cluster RaftCluster --namesrv 127.0.0.1:9876 --store-root "$DEMO_DIR/new" \
-  --from "$DEMO_DIR/old/master/broker.conf" --out "$DEMO_DIR/conf/dledger"
-for f in "$DEMO_DIR"/conf/dledger/*.conf; do
+echo "== 4. rmqctl migrate --from master-slave: check, copy into three node stores, verify, configure"
+"$BUILD_DIR/rmqctl" migrate --from master-slave \
+  --master-conf "$DEMO_DIR/old/master/broker.conf" --slave-conf "$DEMO_DIR/old/slave/broker.conf" \
+  --peers 'n0-127.0.0.1:40911;n1-127.0.0.1:40912;n2-127.0.0.1:40913' \
+  --target-root "$DEMO_DIR/new" --yes
+
+echo
+echo "== 5. the three node stores hold the master's legacy commitlog, byte for byte"
+for node in "$DEMO_DIR"/new/node*/; do
+  "$BUILD_DIR/rmqctl" check-commitlog --master "$DEMO_DIR/old/master" --slave "$node" | tail -n 1
+done
+
+echo
+echo "== 6. the generated configs"
+for f in "$DEMO_DIR"/new/conf/*.conf; do
   echo "--- $f"
   cat "$f"
 done

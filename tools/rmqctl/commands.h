@@ -8,5 +8,6 @@ namespace rmq::tools {
 
 void add_check_commitlog_command(CLI::App& app, int& exit_code);
 void add_gen_conf_command(CLI::App& app, int& exit_code);
+void add_migrate_command(CLI::App& app, int& exit_code);
 
 }  // namespace rmq::tools

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   int exit_code = rmq::common::kExitOk;
   rmq::tools::add_check_commitlog_command(app, exit_code);
   rmq::tools::add_gen_conf_command(app, exit_code);
+  rmq::tools::add_migrate_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
