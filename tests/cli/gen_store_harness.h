@@ -19,29 +19,13 @@
 
 #include "broker/store/consume_queue_entry.h"
 #include "broker/store/message_record.h"
+#include "tests/unit/store/temp_dir.h"
 
 namespace rmq::gen_store_test {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "rmq-gen-store-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using rmq::testing::TempDir;
 
 inline std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -6,28 +6,12 @@
 
 #include <filesystem>
 #include <string>
+#include "tests/unit/store/temp_dir.h"
 
 namespace rmq::common {
 namespace {
 
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "rmq-fs-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using ScratchDir = rmq::testing::TempDir;
 
 Bytes bytes_of(std::string_view s) { return Bytes(s.begin(), s.end()); }
 
