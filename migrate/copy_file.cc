@@ -11,6 +11,7 @@
 #include <system_error>
 #include <vector>
 
+#include "broker/common/file_system_posix.h"
 #include "broker/common/mapped_file.h"
 #include "migrate/copy_extents.h"
 
@@ -107,12 +108,7 @@ bool is_temp_file_name(const std::string& name) {
          name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-void sync_directory(const fs::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw IoError(errno_message(dir, errno));
-  Fd guard(fd);
-  if (::fsync(fd) != 0) throw IoError(errno_message(dir, errno));
-}
+void sync_directory(const fs::path& dir) { common::PosixFileSystem().sync_dir(dir); }
 
 CopyFileResult copy_file_durably(const fs::path& from, const fs::path& to, std::uint64_t expected_size_bytes,
                                  const CopyFileOptions& options) {

@@ -11,7 +11,7 @@
 // Everything not made durable this way may be lost on a crash, wholly or in part, in any order; the fault
 // file system models exactly that and nothing gentler.
 //
-// Errors throw IoError (mapped_file.h) naming the path and the reason. Reads past the end of a file are short,
+// Errors throw IoError (io_error.h) naming the path and the reason. Reads past the end of a file are short,
 // not errors. Implementations are not thread-safe unless they say so; a store serializes its calls.
 #pragma once
 
@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "broker/common/bytes.h"
-#include "broker/common/mapped_file.h"  // IoError, errno_message
+#include "broker/common/io_error.h"
 
 namespace rmq::common {
 

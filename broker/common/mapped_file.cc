@@ -10,10 +10,6 @@
 
 namespace rmq::common {
 
-std::string errno_message(const std::filesystem::path& path, int error_number) {
-  return path.string() + ": " + std::strerror(error_number);
-}
-
 MappedFile::MappedFile(const std::filesystem::path& path, bool populate) : path_(path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw IoError(errno_message(path, errno));

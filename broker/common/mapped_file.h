@@ -5,18 +5,12 @@
 #pragma once
 
 #include <filesystem>
-#include <stdexcept>
 #include <string>
 
 #include "broker/common/bytes.h"
+#include "broker/common/io_error.h"
 
 namespace rmq::common {
-
-// A file or directory that could not be read or written; the message names the path and the reason.
-class IoError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 class MappedFile {
  public:
@@ -38,8 +32,5 @@ class MappedFile {
   const std::uint8_t* data_ = nullptr;
   std::size_t size_bytes_ = 0;
 };
-
-// "path: strerror(errno)" for error messages.
-std::string errno_message(const std::filesystem::path& path, int error_number);
 
 }  // namespace rmq::common
