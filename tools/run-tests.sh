@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
 tools/build.sh
+# The end-to-end tests' client (ali-ons, pinned by tests/e2e/package-lock.json); they fail without it.
+(cd tests/e2e && npm ci --no-audit --no-fund)
 BUILD_DIR=${BUILD_DIR:-build}
 cd "$BUILD_DIR"
 ctest --output-on-failure -j "$(nproc)" --timeout 900

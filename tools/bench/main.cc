@@ -1,0 +1,120 @@
+// rmq-bench: load generator for rmq-broker speaking the RocketMQ remoting protocol (DESIGN.md section 1).
+//
+//   rmq-bench produce --namesrv 127.0.0.1:9876 --topic T --size 1024 --inflight 64 (--count N | --duration S)
+//                     [--create-topic --queues 8]
+//   rmq-bench consume --namesrv 127.0.0.1:9876 --topic T --group G (--count N | --duration S)
+//   rmq-bench fsync-rate --dir D [--duration S]
+//
+// Each prints human-readable figures and one `RESULT ...` line for scripts. Exit codes: 0 ok, 1 the run had
+// errors (failed sends, missing messages, unreachable server), 2 bad flags (one line on stderr), 5 I/O error.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <string>
+
+#include "tools/bench/consume_command.h"
+#include "tools/bench/fsync_rate_command.h"
+#include "tools/bench/produce_command.h"
+
+namespace {
+
+constexpr int kExitUsage = 2;
+
+int usage_error(const std::string& message) {
+  std::cerr << "rmq-bench: " << message << " (see --help)\n";
+  return kExitUsage;
+}
+
+// CLI11 would wrap "-5" into a huge unsigned value; accept plain decimal digits only.
+CLI::Validator digits_only() {
+  return CLI::Validator(
+      [](const std::string& value) -> std::string {
+        if (!value.empty() && value.find_first_not_of("0123456789") == std::string::npos) return {};
+        return "'" + value + "' is not a non-negative integer";
+      },
+      "");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"rmq-bench: load generator for rmq-broker (RocketMQ 4.x remoting protocol)"};
+  app.require_subcommand(1);
+
+  rmq::bench::ProduceOptions produce;
+  std::uint64_t produce_count = 0;
+  double produce_duration_s = 0;
+  auto* produce_cmd = app.add_subcommand("produce", "SEND_MESSAGE_V2 round-robin over a topic's writable queues");
+  produce_cmd->add_option("--namesrv", produce.namesrv, "name server host:port")->required();
+  produce_cmd->add_option("--topic", produce.topic, "topic")->required();
+  produce_cmd->add_option("--group", produce.producer_group, "producer group")->capture_default_str();
+  produce_cmd->add_option("--size", produce.size_bytes, "body size in bytes")->check(digits_only())->capture_default_str();
+  produce_cmd->add_option("--inflight", produce.inflight, "requests kept outstanding")->check(digits_only())->capture_default_str();
+  auto* produce_count_opt = produce_cmd->add_option("--count", produce_count, "messages to send")->check(digits_only());
+  auto* produce_duration_opt = produce_cmd->add_option("--duration", produce_duration_s, "seconds to send for");
+  produce_count_opt->excludes(produce_duration_opt);
+  produce_cmd->add_flag("--create-topic", produce.create_topic, "UPDATE_AND_CREATE_TOPIC on every master first");
+  produce_cmd->add_option("--queues", produce.queues, "queues of a created topic")->check(CLI::Range(1, 1024))->capture_default_str();
+  produce_cmd->add_option("--timeout-ms", produce.send_timeout_ms, "per-send timeout")->check(CLI::Range(1, 600000))->capture_default_str();
+
+  rmq::bench::ConsumeOptions consume;
+  std::uint64_t consume_count = 0;
+  double consume_duration_s = 0;
+  auto* consume_cmd = app.add_subcommand("consume", "PULL_MESSAGE from every readable queue of a topic");
+  consume_cmd->add_option("--namesrv", consume.namesrv, "name server host:port")->required();
+  consume_cmd->add_option("--topic", consume.topic, "topic")->required();
+  consume_cmd->add_option("--group", consume.group, "consumer group")->required();
+  auto* consume_count_opt = consume_cmd->add_option("--count", consume_count, "stop after this many messages")->check(digits_only());
+  auto* consume_duration_opt = consume_cmd->add_option("--duration", consume_duration_s, "seconds to consume for");
+  consume_count_opt->excludes(consume_duration_opt);
+  consume_cmd->add_option("--timeout", consume.timeout_s, "with --count: give up after this many seconds")
+      ->check(CLI::Range(0.001, 86400.0))->capture_default_str();
+  consume_cmd->add_option("--poll-ms", consume.poll_ms, "long-poll time asked of the broker")->check(CLI::Range(0, 30000))->capture_default_str();
+  consume_cmd->add_option("--batch", consume.batch, "maxMsgNums per pull")->check(CLI::Range(1, 1024))->capture_default_str();
+
+  rmq::bench::FsyncRateOptions fsync;
+  auto* fsync_cmd = app.add_subcommand("fsync-rate", "serial write 1 KiB + fdatasync rate of a directory's disk");
+  fsync_cmd->add_option("--dir", fsync.dir, "directory to test (the broker's store disk)")->required();
+  fsync_cmd->add_option("--duration", fsync.duration_s, "seconds")->check(CLI::Range(0.001, 3600.0))->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return usage_error(e.what());
+  }
+
+  if (produce_cmd->parsed()) {
+    if (produce_count_opt->count() == 0 && produce_duration_opt->count() == 0) {
+      return usage_error("produce needs --count N or --duration S");
+    }
+    if (produce_count_opt->count() > 0) {
+      if (produce_count == 0) return usage_error("--count must be at least 1");
+      produce.count = produce_count;
+    }
+    if (produce_duration_opt->count() > 0) {
+      if (!(produce_duration_s > 0)) return usage_error("--duration must be positive");
+      produce.duration_s = produce_duration_s;
+    }
+    if (produce.inflight == 0) return usage_error("--inflight must be at least 1");
+    if (produce.size_bytes > 4 * 1024 * 1024) return usage_error("--size must be at most 4194304 (maxMessageSize)");
+    if (produce.topic.empty() || produce.topic.size() > 127) return usage_error("--topic must be 1..127 characters");
+    return rmq::bench::run_produce(produce);
+  }
+  if (consume_cmd->parsed()) {
+    if (consume_count_opt->count() == 0 && consume_duration_opt->count() == 0) {
+      return usage_error("consume needs --count N or --duration S");
+    }
+    if (consume_count_opt->count() > 0) {
+      if (consume_count == 0) return usage_error("--count must be at least 1");
+      consume.count = consume_count;
+    }
+    if (consume_duration_opt->count() > 0) {
+      if (!(consume_duration_s > 0)) return usage_error("--duration must be positive");
+      consume.duration_s = consume_duration_s;
+    }
+    return rmq::bench::run_consume(consume);
+  }
+  return rmq::bench::run_fsync_rate(fsync);
+}
