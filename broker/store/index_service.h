@@ -9,8 +9,8 @@
 //
 // Crash: files are mapped shared, so a SIGKILL loses nothing already written. After an unclean exit,
 // load() deletes the files whose endTimestamp is newer than the checkpoint's indexMsgTimestamp, and the
-// store re-dispatches the commitlog from there (storage.md 2.4); build_index() skips records at or below
-// max_physical_offset() so re-dispatch adds nothing twice.
+// store re-dispatches the commitlog from there (storage.md 2.4); build_index() skips records already covered
+// (below max_physical_offset(), or at it once anything is indexed) so re-dispatch adds nothing twice.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -33,8 +33,8 @@ class IndexService {
   void load(bool last_exit_ok, std::int64_t checkpoint_index_timestamp_ms);
 
   // Indexes one stored record: every space-separated KEYS token and the UNIQ_KEY in `properties`, under
-  // `topic`. Rollback-type records (sys_flag & 0xC == 0xC) and records at or below max_physical_offset()
-  // are skipped. Rolls to a new file when the current one is full.
+  // `topic`. Rollback-type records (sys_flag & 0xC == 0xC) and records already covered (below
+  // max_physical_offset(), or at it once anything has been indexed) are skipped. Rolls to a new file when the current one is full.
   void build_index(std::string_view topic, std::string_view properties, std::int32_t sys_flag,
                    std::int64_t physical_offset, std::int64_t store_timestamp_ms);
 
