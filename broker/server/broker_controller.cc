@@ -1,0 +1,192 @@
+// Broker start and stop (see broker_controller.h).
+#include "broker/server/broker_controller.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "broker/common/exit_code.h"
+#include "broker/common/io_error.h"
+#include "broker/server/admin_broker_processor.h"
+#include "broker/server/broker_outer_api.h"
+#include "broker/server/broker_services.h"
+#include "broker/server/client_manage_processor.h"
+#include "broker/server/consumer_manage_processor.h"
+#include "broker/server/delay_levels.h"
+#include "broker/server/pull_message_processor.h"
+#include "broker/server/query_message_processor.h"
+#include "broker/server/schedule_message_service.h"
+#include "broker/server/send_message_processor.h"
+#include "broker/store/default_message_store.h"
+
+namespace rmq::server {
+
+constexpr std::int64_t kClientScanIntervalMs = 10000;
+
+void register_broker_processors(remoting::RemotingServer& server, SendMessageProcessor& send,
+                                PullMessageProcessor& pull, ClientManageProcessor& client_manage,
+                                ConsumerManageProcessor& consumer_manage, AdminBrokerProcessor& admin,
+                                QueryMessageProcessor& query, BrokerServices& services) {
+  send.register_on(server);
+  pull.register_on(server);
+  client_manage.register_on(server);
+  consumer_manage.register_on(server);
+  admin.register_on(server);
+  query.register_on(server);
+  server.on_connection_closed([&services](const std::shared_ptr<remoting::Connection>& connection) {
+    services.consumers().on_connection_closed(connection->id());
+    services.producers().on_connection_closed(connection->id());
+  });
+}
+
+BrokerController::BrokerController(BrokerConfig config) : config_(std::move(config)) {}
+
+BrokerController::~BrokerController() { shutdown(); }
+
+std::uint16_t BrokerController::port() const { return server_ ? server_->port() : 0; }
+
+std::string BrokerController::boot_message() const {
+  return "The broker[" + config_.broker_name + ", " + config_.store_host_address() +
+         "] boot success. serializeType=JSON and name server is " + config_.namesrv_addr;
+}
+
+void BrokerController::start() {
+  if (config_.enable_dleger_commit_log) {
+    throw BrokerStartError(common::kExitUsage, "DLedger mode is not supported yet by this build");
+  }
+  store::StoreConfig store_config;
+  try {
+    store_config = config_.store_config();
+  } catch (const std::exception& e) {
+    throw BrokerStartError(common::kExitUsage, e.what());
+  }
+  // Store: recovery happens here.
+  try {
+    auto store = store::DefaultMessageStore::open(store_config);
+    if (!store->last_exit_was_clean()) {
+      spdlog::warn("broker: the previous run of {} did not shut down cleanly; the store was recovered",
+                   config_.store_path_root_dir);
+    }
+    store_ = std::move(store);
+  } catch (const common::IoError& e) {
+    throw BrokerStartError(common::kExitIo, std::string("cannot open the store: ") + e.what());
+  } catch (const std::exception& e) {
+    const std::string text = e.what();
+    const bool locked = text.find("locked") != std::string::npos;
+    throw BrokerStartError(locked ? common::kExitIo : common::kExitCorrupt, "cannot open the store: " + text);
+  }
+
+  services_ = std::make_unique<BrokerServices>(config_, *store_, true);
+  try {
+    std::filesystem::create_directories(config_.config_dir());
+    services_->load();
+  } catch (const std::exception& e) {
+    throw BrokerStartError(common::kExitCorrupt, e.what());
+  }
+
+  schedule_ = std::make_unique<ScheduleMessageService>(*store_, parse_delay_levels(config_.message_delay_level),
+                                                       (config_.config_dir() / "delayOffset.json").string());
+  try {
+    schedule_->start();
+  } catch (const std::exception& e) {
+    throw BrokerStartError(common::kExitCorrupt, e.what());
+  }
+  services_->set_schedule_service(schedule_.get());
+
+  send_ = std::make_unique<SendMessageProcessor>(*services_);
+  pull_ = std::make_unique<PullMessageProcessor>(*services_);
+  client_manage_ = std::make_unique<ClientManageProcessor>(*services_);
+  consumer_manage_ = std::make_unique<ConsumerManageProcessor>(*services_);
+  admin_ = std::make_unique<AdminBrokerProcessor>(*services_);
+  query_ = std::make_unique<QueryMessageProcessor>(*services_);
+
+  const std::size_t io_threads = std::max<std::size_t>(2, std::thread::hardware_concurrency());
+  server_ = std::make_unique<remoting::RemotingServer>(
+      remoting::ServerOptions{"0.0.0.0", static_cast<std::uint16_t>(config_.listen_port), io_threads});
+  register_broker_processors(*server_, *send_, *pull_, *client_manage_, *consumer_manage_, *admin_, *query_,
+                             *services_);
+  pull_->start();
+  try {
+    server_->start();
+  } catch (const std::exception& e) {
+    throw BrokerStartError(common::kExitIo, "cannot listen on port " + std::to_string(config_.listen_port) + ": " +
+                                                e.what());
+  }
+  if (config_.listen_port > 2) {
+    vip_server_ = std::make_unique<remoting::RemotingServer>(
+        remoting::ServerOptions{"0.0.0.0", static_cast<std::uint16_t>(config_.listen_port - 2), 1});
+    register_broker_processors(*vip_server_, *send_, *pull_, *client_manage_, *consumer_manage_, *admin_, *query_,
+                               *services_);
+    try {
+      vip_server_->start();
+    } catch (const std::exception& e) {
+      spdlog::warn("broker: VIP channel port {} is not available ({}); serving on {} only", config_.listen_port - 2,
+                   e.what(), config_.listen_port);
+      vip_server_.reset();
+    }
+  }
+
+  outer_api_ = std::make_unique<BrokerOuterApi>(services_->config(), services_->topics());
+  services_->set_register_hooks([this] { outer_api_->register_async(); },
+                                [this] { outer_api_->register_all_sync(); });
+  services_->counters().boot_ms = now_ms();
+  services_->counters().start_accept_send_ms = now_ms();
+  if (!config_.namesrv_addresses().empty()) outer_api_->start();
+
+  {
+    std::lock_guard lock(mutex_);
+    started_ = true;
+  }
+  housekeeping_ = std::thread([this] { housekeeping_loop(); });
+  spdlog::info("{}", boot_message());
+}
+
+void BrokerController::housekeeping_loop() {
+  const auto flush_interval = std::chrono::milliseconds(config_.flush_consumer_offset_interval_ms);
+  auto next_flush = std::chrono::steady_clock::now() + flush_interval;
+  auto next_scan = std::chrono::steady_clock::now() + std::chrono::milliseconds(kClientScanIntervalMs);
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    wake_.wait_until(lock, std::min(next_flush, next_scan), [this] { return stopping_; });
+    if (stopping_) return;
+    const auto now = std::chrono::steady_clock::now();
+    lock.unlock();
+    if (now >= next_flush) {
+      try {
+        services_->offsets().persist();
+      } catch (const std::exception& e) {
+        spdlog::error("broker: cannot persist consumer offsets: {}", e.what());
+      }
+      next_flush = now + flush_interval;
+    }
+    if (now >= next_scan) {
+      services_->consumers().scan_expired(now_ms());
+      services_->producers().scan_expired(now_ms());
+      next_scan = now + std::chrono::milliseconds(kClientScanIntervalMs);
+    }
+    lock.lock();
+  }
+}
+
+void BrokerController::shutdown() {
+  {
+    std::lock_guard lock(mutex_);
+    if (shut_down_) return;
+    shut_down_ = true;
+    stopping_ = true;
+    wake_.notify_all();
+  }
+  if (housekeeping_.joinable()) housekeeping_.join();
+  if (outer_api_) outer_api_->shutdown(started_);
+  if (services_) services_->set_register_hooks({}, {});
+  if (pull_) pull_->shutdown();            // parked pulls are re-run on the pull pool and answered
+  if (services_) services_->shutdown_pools();  // drain the pools while the listeners still send answers
+  if (vip_server_) vip_server_->stop();
+  if (server_) server_->stop();
+  if (schedule_) schedule_->shutdown();
+  if (services_) services_->persist_all();
+  if (store_) store_->shutdown();
+  if (started_) spdlog::info("The broker[{}, {}] shutdown OK", config_.broker_name, config_.store_host_address());
+}
+
+}  // namespace rmq::server

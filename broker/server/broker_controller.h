@@ -1,0 +1,97 @@
+// The broker process in plain mode (4.9.x BrokerController): opens the store, builds the managers and the
+// processors, listens on listenPort and listenPort-2 (VIP channel), registers with the name servers and
+// runs the housekeeping timers (offset persistence, client expiry).
+//
+// Start order: store (recovery) -> config/*.json -> schedule service -> processors -> listeners ->
+// registration, so that the broker is advertised only once it can serve. Shutdown (SIGTERM/SIGINT):
+// unregister, answer every parked pull, stop listening, stop the schedule service, persist every table, shut
+// the store down (clean: checkpoint written, `abort` removed). A crash instead leaves `abort`, and the next
+// start recovers the store (message_store.h crash contract); offsets committed in the last
+// flushConsumerOffsetInterval are lost and those messages are redelivered.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "broker/remoting/remoting_server.h"
+#include "broker/server/broker_config.h"
+
+namespace rmq::store {
+class MessageStore;
+}
+
+namespace rmq::server {
+
+class BrokerServices;
+class BrokerOuterApi;
+class ScheduleMessageService;
+class SendMessageProcessor;
+class PullMessageProcessor;
+class ClientManageProcessor;
+class ConsumerManageProcessor;
+class AdminBrokerProcessor;
+class QueryMessageProcessor;
+
+// Start failed; `exit_code` is the process exit code (common::ExitCode: 2 config, 3 corrupt, 5 I/O).
+class BrokerStartError : public std::runtime_error {
+ public:
+  BrokerStartError(int exit_code, const std::string& message) : std::runtime_error(message), exit_code_(exit_code) {}
+  int exit_code() const { return exit_code_; }
+
+ private:
+  int exit_code_;
+};
+
+class BrokerController {
+ public:
+  explicit BrokerController(BrokerConfig config);
+  ~BrokerController();  // shutdown()
+  BrokerController(const BrokerController&) = delete;
+  BrokerController& operator=(const BrokerController&) = delete;
+
+  // Throws BrokerStartError.
+  void start();
+  // Idempotent; must not be called from a handler.
+  void shutdown();
+
+  const BrokerConfig& config() const { return config_; }
+  std::uint16_t port() const;
+  // "The broker[name, ip:port] boot success. serializeType=JSON and name server is <addrs>"
+  std::string boot_message() const;
+
+ private:
+  void housekeeping_loop();
+
+  BrokerConfig config_;
+  std::unique_ptr<store::MessageStore> store_;
+  std::unique_ptr<BrokerServices> services_;
+  std::unique_ptr<ScheduleMessageService> schedule_;
+  std::unique_ptr<SendMessageProcessor> send_;
+  std::unique_ptr<PullMessageProcessor> pull_;
+  std::unique_ptr<ClientManageProcessor> client_manage_;
+  std::unique_ptr<ConsumerManageProcessor> consumer_manage_;
+  std::unique_ptr<AdminBrokerProcessor> admin_;
+  std::unique_ptr<QueryMessageProcessor> query_;
+  std::unique_ptr<remoting::RemotingServer> server_;
+  std::unique_ptr<remoting::RemotingServer> vip_server_;
+  std::unique_ptr<BrokerOuterApi> outer_api_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  bool started_ = false;
+  bool shut_down_ = false;
+  std::thread housekeeping_;
+};
+
+// Registers every processor of the broker on `server` (the main listener, the VIP one, or a unit test's).
+void register_broker_processors(remoting::RemotingServer& server, SendMessageProcessor& send,
+                                PullMessageProcessor& pull, ClientManageProcessor& client_manage,
+                                ConsumerManageProcessor& consumer_manage, AdminBrokerProcessor& admin,
+                                QueryMessageProcessor& query, BrokerServices& services);
+
+}  // namespace rmq::server

@@ -1,0 +1,80 @@
+// The processors' shared collaborators (see broker_services.h).
+#include "broker/server/broker_services.h"
+
+#include <spdlog/spdlog.h>
+
+#include "broker/server/delay_levels.h"
+
+namespace rmq::server {
+namespace {
+
+std::string config_file(const BrokerConfig& config, bool persist, const char* name) {
+  if (!persist) return "";
+  return (config.config_dir() / name).string();
+}
+
+}  // namespace
+
+BrokerServices::BrokerServices(BrokerConfig config, store::MessageStore& store, bool persist_configs)
+    : config_(std::move(config)),
+      store_(store),
+      topics_(config_, config_file(config_, persist_configs, "topics.json")),
+      groups_(config_.auto_create_subscription_group, config_file(config_, persist_configs, "subscriptionGroup.json")),
+      offsets_(config_file(config_, persist_configs, "consumerOffset.json")),
+      consumers_([this](const std::string& group) {
+        auto g = groups_.select(group);
+        return !g || g->notify_consumer_ids_changed_enable;
+      }),
+      send_pool_(static_cast<std::size_t>(config_.send_message_thread_pool_nums), "send"),
+      pull_pool_(static_cast<std::size_t>(config_.pull_message_thread_pool_nums), "pull"),
+      admin_pool_(4, "admin") {
+  if (auto host = ipv4_host(config_.broker_ip1, config_.listen_port)) store_host_ = *host;
+  topics_.set_change_listener([this] { register_async(); });
+  try {
+    max_delay_level_ = static_cast<std::int32_t>(parse_delay_levels(config_.message_delay_level).size());
+  } catch (const std::exception&) {
+    max_delay_level_ = 18;
+  }
+}
+
+BrokerServices::~BrokerServices() { shutdown_pools(); }
+
+void BrokerServices::load() {
+  topics_.load();
+  groups_.load();
+  offsets_.load();
+}
+
+void BrokerServices::persist_all() {
+  for (auto& [name, fn] : std::initializer_list<std::pair<const char*, std::function<void()>>>{
+           {"topics", [this] { topics_.persist(); }},
+           {"subscription groups", [this] { groups_.persist(); }},
+           {"consumer offsets", [this] { offsets_.persist(); }}}) {
+    try {
+      fn();
+    } catch (const std::exception& e) {
+      spdlog::error("broker: cannot persist {}: {}", name, e.what());
+    }
+  }
+}
+
+void BrokerServices::set_register_hooks(std::function<void()> async, std::function<void()> sync) {
+  register_async_ = std::move(async);
+  register_sync_ = std::move(sync);
+}
+
+void BrokerServices::register_async() {
+  if (register_async_) register_async_();
+}
+
+void BrokerServices::register_sync() {
+  if (register_sync_) register_sync_();
+}
+
+void BrokerServices::shutdown_pools() {
+  send_pool_.shutdown();
+  pull_pool_.shutdown();
+  admin_pool_.shutdown();
+}
+
+}  // namespace rmq::server

@@ -1,0 +1,99 @@
+// Consumer offsets and consumerOffset.json (see consumer_offset_manager.h).
+#include "broker/server/consumer_offset_manager.h"
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "broker/remoting/ext_fields.h"
+#include "broker/store/config_file.h"
+
+namespace rmq::server {
+namespace {
+
+std::string key_of(const std::string& group, const std::string& topic) { return topic + "@" + group; }
+
+bool parses_as_object(std::string_view text) {
+  try {
+    return store::parse_fastjson(text).is_object();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace
+
+ConsumerOffsetManager::ConsumerOffsetManager(std::string config_path) : config_path_(std::move(config_path)) {}
+
+void ConsumerOffsetManager::load() {
+  if (config_path_.empty()) return;
+  const auto text = store::read_config_file(config_path_, parses_as_object);
+  if (!text) {
+    std::error_code ec;
+    for (const auto& p : {config_path_, config_path_ + ".bak"}) {
+      if (std::filesystem::exists(p, ec) && std::filesystem::file_size(p, ec) > 0) {
+        throw std::runtime_error(config_path_ + ": not valid JSON, and no usable .bak");
+      }
+    }
+    return;
+  }
+  const auto json = store::parse_fastjson(*text);
+  auto table = json.find("offsetTable");
+  if (table == json.end() || !table->is_object()) return;
+  std::map<std::string, std::map<std::int32_t, std::int64_t>> loaded;
+  for (auto it = table->begin(); it != table->end(); ++it) {
+    if (!it.value().is_object()) {
+      throw std::runtime_error(config_path_ + ": offsetTable." + it.key() + " is not an object");
+    }
+    for (auto q = it.value().begin(); q != it.value().end(); ++q) {
+      const auto queue_id = remoting::parse_java_long(q.key());
+      if (!queue_id || *queue_id < INT32_MIN || *queue_id > INT32_MAX || !q.value().is_number_integer()) {
+        throw std::runtime_error(config_path_ + ": offsetTable." + it.key() + "." + q.key() +
+                                 ": expected an integer queue id and offset");
+      }
+      loaded[it.key()][static_cast<std::int32_t>(*queue_id)] = q.value().get<std::int64_t>();
+    }
+  }
+  std::lock_guard lock(mutex_);
+  table_ = std::move(loaded);
+}
+
+void ConsumerOffsetManager::persist() {
+  if (config_path_.empty()) return;
+  store::write_config_file(config_path_, encode_pretty());
+}
+
+void ConsumerOffsetManager::commit(const std::string& group, const std::string& topic, std::int32_t queue_id,
+                                   std::int64_t offset) {
+  std::lock_guard lock(mutex_);
+  table_[key_of(group, topic)][queue_id] = offset;
+}
+
+std::optional<std::int64_t> ConsumerOffsetManager::query(const std::string& group, const std::string& topic,
+                                                         std::int32_t queue_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = table_.find(key_of(group, topic));
+  if (it == table_.end()) return std::nullopt;
+  auto q = it->second.find(queue_id);
+  if (q == it->second.end() || q->second < 0) return std::nullopt;
+  return q->second;
+}
+
+std::map<std::string, std::map<std::int32_t, std::int64_t>> ConsumerOffsetManager::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return table_;
+}
+
+std::string ConsumerOffsetManager::encode_pretty() const {
+  nlohmann::json table = nlohmann::json::object();
+  for (const auto& [key, queues] : snapshot()) {
+    nlohmann::json inner = nlohmann::json::object();
+    for (const auto& [queue_id, offset] : queues) inner[std::to_string(queue_id)] = offset;
+    table[key] = inner;
+  }
+  const nlohmann::json doc{{"offsetTable", table}};
+  return store::dump_fastjson(doc, [](const std::vector<std::string>& path) {
+    return path.size() == 2 && path[0] == "offsetTable";
+  });
+}
+
+}  // namespace rmq::server

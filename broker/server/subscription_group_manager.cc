@@ -1,0 +1,154 @@
+// Subscription groups and subscriptionGroup.json (see subscription_group_manager.h).
+#include "broker/server/subscription_group_manager.h"
+
+#include <filesystem>
+#include <spdlog/spdlog.h>
+#include <stdexcept>
+
+#include "broker/store/config_file.h"
+
+namespace rmq::server {
+namespace {
+
+template <typename T>
+T field(const nlohmann::json& json, const char* name, T fallback) {
+  auto it = json.find(name);
+  if (it == json.end() || it->is_null()) return fallback;
+  try {
+    return it->get<T>();
+  } catch (const std::exception&) {
+    throw std::invalid_argument(std::string("field ") + name + " has the wrong type");
+  }
+}
+
+bool parses_as_object(std::string_view text) {
+  try {
+    return store::parse_fastjson(text).is_object();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace
+
+nlohmann::json to_json(const SubscriptionGroupConfig& c) {
+  return nlohmann::json{{"brokerId", c.broker_id},
+                        {"consumeBroadcastEnable", c.consume_broadcast_enable},
+                        {"consumeEnable", c.consume_enable},
+                        {"consumeFromMinEnable", c.consume_from_min_enable},
+                        {"groupName", c.group_name},
+                        {"notifyConsumerIdsChangedEnable", c.notify_consumer_ids_changed_enable},
+                        {"retryMaxTimes", c.retry_max_times},
+                        {"retryQueueNums", c.retry_queue_nums},
+                        {"whichBrokerWhenConsumeSlowly", c.which_broker_when_consume_slowly}};
+}
+
+SubscriptionGroupConfig subscription_group_from_json(const nlohmann::json& json) {
+  if (!json.is_object()) throw std::invalid_argument("group config is not an object");
+  SubscriptionGroupConfig c;
+  c.group_name = field<std::string>(json, "groupName", "");
+  if (c.group_name.empty()) throw std::invalid_argument("group config without groupName");
+  c.broker_id = field<std::int64_t>(json, "brokerId", 0);
+  c.consume_broadcast_enable = field<bool>(json, "consumeBroadcastEnable", true);
+  c.consume_enable = field<bool>(json, "consumeEnable", true);
+  c.consume_from_min_enable = field<bool>(json, "consumeFromMinEnable", true);
+  c.notify_consumer_ids_changed_enable = field<bool>(json, "notifyConsumerIdsChangedEnable", true);
+  c.retry_max_times = field<std::int32_t>(json, "retryMaxTimes", 16);
+  c.retry_queue_nums = field<std::int32_t>(json, "retryQueueNums", 1);
+  c.which_broker_when_consume_slowly = field<std::int64_t>(json, "whichBrokerWhenConsumeSlowly", 1);
+  return c;
+}
+
+SubscriptionGroupManager::SubscriptionGroupManager(bool auto_create, std::string config_path)
+    : auto_create_(auto_create), config_path_(std::move(config_path)) {
+  // 4.9.x SubscriptionGroupManager.init: the built-in groups.
+  for (const char* name : {"TOOLS_CONSUMER", "FILTERSRV_CONSUMER", "SELF_TEST_C_GROUP", "CID_ONS-HTTP-PROXY",
+                           "CID_ONSAPI_PULL", "CID_ONSAPI_PERMISSION", "CID_ONSAPI_OWNER", "CID_RMQ_SYS_TRANS"}) {
+    SubscriptionGroupConfig c;
+    c.group_name = name;
+    table_[name] = c;
+  }
+}
+
+void SubscriptionGroupManager::load() {
+  if (config_path_.empty()) return;
+  const auto text = store::read_config_file(config_path_, parses_as_object);
+  if (!text) {
+    std::error_code ec;
+    for (const auto& p : {config_path_, config_path_ + ".bak"}) {
+      if (std::filesystem::exists(p, ec) && std::filesystem::file_size(p, ec) > 0) {
+        throw std::runtime_error(config_path_ + ": not valid JSON, and no usable .bak");
+      }
+    }
+    return;
+  }
+  const auto json = store::parse_fastjson(*text);
+  std::lock_guard lock(mutex_);
+  auto table = json.find("subscriptionGroupTable");
+  if (table != json.end() && table->is_object()) {
+    for (auto it = table->begin(); it != table->end(); ++it) {
+      try {
+        auto c = subscription_group_from_json(it.value());
+        table_[c.group_name] = c;
+      } catch (const std::exception& e) {
+        throw std::runtime_error(config_path_ + ": subscriptionGroupTable." + it.key() + ": " + e.what());
+      }
+    }
+  }
+  auto version = json.find("dataVersion");
+  if (version != json.end()) data_version_ = data_version_from_json(*version);
+}
+
+void SubscriptionGroupManager::persist() {
+  if (config_path_.empty()) return;
+  store::write_config_file(config_path_, encode_pretty());
+}
+
+std::optional<SubscriptionGroupConfig> SubscriptionGroupManager::find_or_create(const std::string& group) {
+  SubscriptionGroupConfig created;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = table_.find(group);
+    if (it != table_.end()) return it->second;
+    if (!auto_create_) return std::nullopt;
+    created.group_name = group;
+    table_[group] = created;
+    data_version_.next_version(now_ms());
+  }
+  spdlog::info("broker: auto-created subscription group {}", group);
+  try {
+    persist();
+  } catch (const std::exception& e) {
+    spdlog::error("broker: cannot persist {}: {}", config_path_, e.what());
+  }
+  return created;
+}
+
+std::optional<SubscriptionGroupConfig> SubscriptionGroupManager::select(const std::string& group) const {
+  std::lock_guard lock(mutex_);
+  auto it = table_.find(group);
+  if (it == table_.end()) return std::nullopt;
+  return it->second;
+}
+
+void SubscriptionGroupManager::update(const SubscriptionGroupConfig& config) {
+  {
+    std::lock_guard lock(mutex_);
+    table_[config.group_name] = config;
+    data_version_.next_version(now_ms());
+  }
+  persist();
+}
+
+nlohmann::json SubscriptionGroupManager::to_json_document() const {
+  std::lock_guard lock(mutex_);
+  nlohmann::json table = nlohmann::json::object();
+  for (const auto& [name, config] : table_) table[name] = to_json(config);
+  return nlohmann::json{{"dataVersion", to_json(data_version_)}, {"subscriptionGroupTable", table}};
+}
+
+std::string SubscriptionGroupManager::encode_pretty() const {
+  return store::dump_fastjson(to_json_document(), [](const std::vector<std::string>&) { return false; });
+}
+
+}  // namespace rmq::server

@@ -1,0 +1,60 @@
+// Consumer groups' settings (4.9.x SubscriptionGroupManager), persisted as {root}/config/subscriptionGroup.json.
+//
+// A group is needed by PULL_MESSAGE, HEART_BEAT and CONSUMER_SEND_MSG_BACK (retry queue count, max retries).
+// With autoCreateSubscriptionGroup=true (the default) a group is created on first use with Java's defaults
+// (retryQueueNums 1, retryMaxTimes 16, whichBrokerWhenConsumeSlowly 1). Each creation bumps the DataVersion
+// and is persisted at once. Crash: .tmp/.bak writes; a group lost from the file is recreated on next use.
+// Thread-safe.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "broker/server/topic_config.h"
+
+namespace rmq::server {
+
+struct SubscriptionGroupConfig {
+  std::string group_name;
+  bool consume_enable = true;
+  bool consume_from_min_enable = true;
+  bool consume_broadcast_enable = true;
+  std::int32_t retry_queue_nums = 1;
+  std::int32_t retry_max_times = 16;
+  std::int64_t broker_id = 0;
+  std::int64_t which_broker_when_consume_slowly = 1;
+  bool notify_consumer_ids_changed_enable = true;
+  bool operator==(const SubscriptionGroupConfig&) const = default;
+};
+
+nlohmann::json to_json(const SubscriptionGroupConfig& config);
+SubscriptionGroupConfig subscription_group_from_json(const nlohmann::json& json);
+
+class SubscriptionGroupManager {
+ public:
+  SubscriptionGroupManager(bool auto_create, std::string config_path);
+
+  void load();  // throws std::runtime_error naming the file when it and its .bak are unusable
+  void persist();
+
+  // findSubscriptionGroupConfig: the group, auto-created when allowed; nullopt otherwise.
+  std::optional<SubscriptionGroupConfig> find_or_create(const std::string& group);
+  std::optional<SubscriptionGroupConfig> select(const std::string& group) const;
+  void update(const SubscriptionGroupConfig& config);
+
+  nlohmann::json to_json_document() const;
+  std::string encode_pretty() const;
+
+ private:
+  const bool auto_create_;
+  const std::string config_path_;
+  mutable std::mutex mutex_;
+  std::map<std::string, SubscriptionGroupConfig> table_;
+  DataVersion data_version_;
+};
+
+}  // namespace rmq::server

@@ -1,0 +1,192 @@
+// The topic table and topics.json (see topic_config_manager.h).
+#include "broker/server/topic_config_manager.h"
+
+#include <algorithm>
+#include <spdlog/spdlog.h>
+#include <stdexcept>
+
+#include "broker/store/config_file.h"
+#include "broker/store/message_store.h"
+
+namespace rmq::server {
+namespace {
+
+TopicConfig make_topic(std::string name, std::int32_t queues, std::int32_t perm_bits) {
+  TopicConfig c;
+  c.topic_name = std::move(name);
+  c.read_queue_nums = queues;
+  c.write_queue_nums = queues;
+  c.perm = perm_bits;
+  return c;
+}
+
+}  // namespace
+
+TopicConfigManager::TopicConfigManager(const BrokerConfig& config, std::string config_path)
+    : config_path_(std::move(config_path)) {
+  const std::int32_t rw = perm::kRead | perm::kWrite;
+  auto put = [this](TopicConfig c) { table_[c.topic_name] = std::move(c); };
+  put(make_topic(std::string(kSelfTestTopic), 1, rw));
+  if (config.auto_create_topic_enable) {
+    put(make_topic(std::string(kDefaultTopic), config.default_topic_queue_nums, rw | perm::kInherit));
+  }
+  put(make_topic(std::string(kBenchmarkTopic), 1024, rw));
+  put(make_topic(config.broker_cluster_name, 16, perm::kInherit | (config.cluster_topic_enable ? rw : 0)));
+  put(make_topic(config.broker_name, 1, perm::kInherit | (config.broker_topic_enable ? rw : 0)));
+  put(make_topic(std::string(kOffsetMovedEvent), 1, rw));
+  put(make_topic(std::string(store::kScheduleTopic), 18, rw));
+  if (config.trace_topic_enable) put(make_topic(config.msg_trace_topic_name, 1, rw));
+  put(make_topic(config.broker_cluster_name + "_REPLY_TOPIC", 1, rw));
+}
+
+void TopicConfigManager::load() {
+  if (config_path_.empty()) return;
+  auto parses = [](std::string_view text) {
+    try {
+      auto json = store::parse_fastjson(text);
+      return json.is_object();
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+  const auto text = store::read_config_file(config_path_, parses);
+  if (!text) {
+    std::error_code ec;
+    if (std::filesystem::exists(config_path_, ec) || std::filesystem::exists(config_path_ + ".bak", ec)) {
+      bool all_empty = true;
+      for (const auto& p : {config_path_, config_path_ + ".bak"}) {
+        if (std::filesystem::exists(p, ec) && std::filesystem::file_size(p, ec) > 0) all_empty = false;
+      }
+      if (!all_empty) throw std::runtime_error(config_path_ + ": not valid JSON, and no usable .bak");
+    }
+    return;
+  }
+  const auto json = store::parse_fastjson(*text);
+  std::lock_guard lock(mutex_);
+  auto table = json.find("topicConfigTable");
+  if (table != json.end() && table->is_object()) {
+    for (auto it = table->begin(); it != table->end(); ++it) {
+      try {
+        TopicConfig c = topic_config_from_json(it.value());
+        table_[c.topic_name] = c;
+      } catch (const std::exception& e) {
+        throw std::runtime_error(config_path_ + ": topicConfigTable." + it.key() + ": " + e.what());
+      }
+    }
+  }
+  auto version = json.find("dataVersion");
+  if (version != json.end()) data_version_ = data_version_from_json(*version);
+}
+
+void TopicConfigManager::persist() {
+  if (config_path_.empty()) return;
+  store::write_config_file(config_path_, encode_pretty());
+}
+
+void TopicConfigManager::set_change_listener(std::function<void()> listener) {
+  std::lock_guard lock(mutex_);
+  change_listener_ = std::move(listener);
+}
+
+std::optional<TopicConfig> TopicConfigManager::select(const std::string& topic) const {
+  std::lock_guard lock(mutex_);
+  auto it = table_.find(topic);
+  if (it == table_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<TopicConfig> TopicConfigManager::create_topic_in_send(const std::string& topic,
+                                                                    const std::string& default_topic,
+                                                                    std::int32_t queue_nums,
+                                                                    std::int32_t topic_sys_flag) {
+  TopicConfig created;
+  {
+    std::lock_guard lock(mutex_);
+    auto existing = table_.find(topic);
+    if (existing != table_.end()) return existing->second;
+    auto tmpl = table_.find(default_topic);
+    if (tmpl == table_.end() || !perm::inherited(tmpl->second.perm)) {
+      spdlog::warn("broker: cannot auto-create topic {}: template {} {}", topic, default_topic,
+                   tmpl == table_.end() ? "does not exist" : "has no INHERIT permission");
+      return std::nullopt;
+    }
+    created.topic_name = topic;
+    const std::int32_t queues = std::max(1, std::min(queue_nums, tmpl->second.write_queue_nums));
+    created.read_queue_nums = queues;
+    created.write_queue_nums = queues;
+    created.perm = tmpl->second.perm & ~perm::kInherit;
+    created.topic_sys_flag = topic_sys_flag;
+    table_[topic] = created;
+    changed_locked();
+  }
+  spdlog::info("broker: auto-created topic {} from {} with {} queues", topic, default_topic, created.write_queue_nums);
+  after_change();
+  return created;
+}
+
+TopicConfig TopicConfigManager::create_if_absent(const std::string& topic, std::int32_t queue_nums,
+                                                 std::int32_t perm_bits, std::int32_t topic_sys_flag) {
+  TopicConfig created;
+  {
+    std::lock_guard lock(mutex_);
+    auto existing = table_.find(topic);
+    if (existing != table_.end()) return existing->second;
+    created = make_topic(topic, queue_nums, perm_bits);
+    created.topic_sys_flag = topic_sys_flag;
+    table_[topic] = created;
+    changed_locked();
+  }
+  spdlog::info("broker: created topic {} with {} queues", topic, queue_nums);
+  after_change();
+  return created;
+}
+
+void TopicConfigManager::update(const TopicConfig& config) {
+  {
+    std::lock_guard lock(mutex_);
+    table_[config.topic_name] = config;
+    changed_locked();
+  }
+  spdlog::info("broker: topic {} updated (read {} write {} perm {})", config.topic_name, config.read_queue_nums,
+               config.write_queue_nums, config.perm);
+  after_change();
+}
+
+std::map<std::string, TopicConfig> TopicConfigManager::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return table_;
+}
+
+DataVersion TopicConfigManager::data_version() const {
+  std::lock_guard lock(mutex_);
+  return data_version_;
+}
+
+nlohmann::json TopicConfigManager::wrapper_json() const {
+  std::lock_guard lock(mutex_);
+  nlohmann::json table = nlohmann::json::object();
+  for (const auto& [name, config] : table_) table[name] = to_json(config);
+  return nlohmann::json{{"dataVersion", to_json(data_version_)}, {"topicConfigTable", table}};
+}
+
+std::string TopicConfigManager::encode_pretty() const {
+  return store::dump_fastjson(wrapper_json(), [](const std::vector<std::string>&) { return false; });
+}
+
+void TopicConfigManager::changed_locked() { data_version_.next_version(now_ms()); }
+
+void TopicConfigManager::after_change() {
+  try {
+    persist();
+  } catch (const std::exception& e) {
+    spdlog::error("broker: cannot persist {}: {}", config_path_, e.what());
+  }
+  std::function<void()> listener;
+  {
+    std::lock_guard lock(mutex_);
+    listener = change_listener_;
+  }
+  if (listener) listener();
+}
+
+}  // namespace rmq::server

@@ -1,0 +1,70 @@
+// The broker's topic table (4.9.x TopicConfigManager), persisted as {root}/config/topics.json.
+//
+// A fresh broker starts with the system topics of remoting.md 4.12; topics.json entries loaded over them
+// win. Topics are added by UPDATE_AND_CREATE_TOPIC, by a send to an unknown topic (auto-create from an
+// INHERIT template such as TBW102), and by heartbeats / send-backs (%RETRY%, %DLQ%). Every change bumps the
+// DataVersion, is persisted at once, and calls the change listener (the controller re-registers with the
+// name servers, remoting.md 6 rule 13).
+//
+// Crash: the file is written with write_config_file (.tmp/.bak), so a crash leaves the old or new table;
+// a topic auto-created just before a crash may be lost from the file, and is recreated on the next send.
+// Thread-safe.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "broker/server/broker_config.h"
+#include "broker/server/topic_config.h"
+
+namespace rmq::server {
+
+class TopicConfigManager {
+ public:
+  // `config_path` is {root}/config/topics.json; empty: never persisted (tests).
+  TopicConfigManager(const BrokerConfig& config, std::string config_path);
+
+  // Loads topics.json (or .bak). Missing is fine. Throws std::runtime_error naming the file when it exists
+  // but neither it nor its .bak parses.
+  void load();
+  void persist();
+
+  void set_change_listener(std::function<void()> listener);
+
+  std::optional<TopicConfig> select(const std::string& topic) const;
+
+  // createTopicInSendMessageMethod: a new topic from the template `default_topic` (must exist with
+  // INHERIT); queues = min(queue_nums, template write queues); perm = template perm without INHERIT.
+  // Returns the existing config when the topic already exists, nullopt when it cannot be made.
+  std::optional<TopicConfig> create_topic_in_send(const std::string& topic, const std::string& default_topic,
+                                                  std::int32_t queue_nums, std::int32_t topic_sys_flag);
+  // createTopicInSendMessageBackMethod and the %RETRY%/%DLQ% creation: the topic with the given shape if it
+  // does not exist yet; returns the (existing or new) config.
+  TopicConfig create_if_absent(const std::string& topic, std::int32_t queue_nums, std::int32_t perm_bits,
+                               std::int32_t topic_sys_flag);
+  // UPDATE_AND_CREATE_TOPIC: create or overwrite.
+  void update(const TopicConfig& config);
+
+  std::map<std::string, TopicConfig> snapshot() const;
+  DataVersion data_version() const;
+  // {"dataVersion":{...},"topicConfigTable":{...}}: the TopicConfigSerializeWrapper (file and registration).
+  nlohmann::json wrapper_json() const;
+  // The topics.json text (fastjson pretty).
+  std::string encode_pretty() const;
+
+ private:
+  void changed_locked();  // bump version (caller holds mutex_)
+  void after_change();    // persist + notify (without the mutex)
+
+  const std::string config_path_;
+  mutable std::mutex mutex_;
+  std::map<std::string, TopicConfig> table_;
+  DataVersion data_version_;
+  std::function<void()> change_listener_;
+};
+
+}  // namespace rmq::server
