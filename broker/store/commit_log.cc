@@ -62,12 +62,19 @@ std::optional<common::Bytes> CommitLog::read_record(std::int64_t physical_offset
 }
 
 std::optional<common::Bytes> CommitLog::read_record(std::int64_t physical_offset, std::int32_t size_bytes) const {
-  if (size_bytes < static_cast<std::int32_t>(kMinRecordSize)) return std::nullopt;
-  common::Bytes out;
-  if (!files_.read(physical_offset, static_cast<std::size_t>(size_bytes), out)) return std::nullopt;
-  const DecodeResult r = decode_record(out, /*check_crc=*/false, nullptr);
+  // size_bytes comes from a consume-queue entry, which may be damaged: check the record in place and copy
+  // only a record whose TOTALSIZE is exactly size_bytes.
+  if (size_bytes < static_cast<std::int32_t>(kMinRecordSize) || physical_offset < 0) return std::nullopt;
+  auto file = files_.file_for(physical_offset);
+  if (!file) return std::nullopt;
+  const std::int64_t end = physical_offset + size_bytes;
+  if (end > files_.wrote_offset() || end > file->end_offset()) return std::nullopt;
+  const auto span = file->bytes().subspan(static_cast<std::size_t>(physical_offset - file->start_offset()),
+                                          static_cast<std::size_t>(size_bytes));
+  if (common::load_i32_be(span.data()) != size_bytes) return std::nullopt;
+  const DecodeResult r = decode_record(span, /*check_crc=*/false, nullptr);
   if (r.status != DecodeStatus::kOk || r.size != size_bytes) return std::nullopt;
-  return out;
+  return common::Bytes(span.begin(), span.end());
 }
 
 std::optional<MessageRecord> CommitLog::decode_at(std::int64_t physical_offset) const {

@@ -52,6 +52,7 @@ class CommitLog {
   std::int64_t flushed_offset() const { return files_.flushed_offset(); }
   std::int64_t file_size_bytes() const { return files_.file_size_bytes(); }
   bool flush() { return files_.flush(); }
+  void resync_from(std::int64_t from) { files_.resync_from(from); }
 
   // Where recovery scans from: 3rd-last file (normal) or, after a crash, the newest file whose first record
   // was stored at or before checkpoint_min_timestamp_ms (storage.md 2.3, 2.4).

@@ -40,7 +40,9 @@ void ConsumeQueue::load_and_recover() {
         stopped = true;
         break;
       }
-      max_phy = e->commitlog_offset + e->size_bytes;
+      // A pre-blank filler points at nothing: counting it (0 + INT32_MAX) would make put() ignore every
+      // real entry below 2 GiB of commitlog.
+      if (*e != kPreBlankEntry) max_phy = e->commitlog_offset + e->size_bytes;
     }
     end = files[i]->start_offset() + static_cast<std::int64_t>(pos);
     if (stopped) break;
@@ -56,22 +58,28 @@ bool ConsumeQueue::put(const ConsumeQueueEntry& entry, std::int64_t queue_offset
   const std::int64_t expect = queue_offset * kUnit;
   std::int64_t current = files_.wrote_offset();
   if (files_.empty() && expect != current) {
-    // The queue starts here: its first file is the one holding this slot, pre-blank filled up to it.
+    // The queue starts here: its first file is the one holding this slot, pre-blank filled up to it. Its
+    // first readable offset is this slot (Java: minLogicOffset = expectLogicOffset).
     files_.reset(expect - expect % files_.file_size_bytes());
-    min_logic_offset_ = files_.wrote_offset();
+    min_logic_offset_ = expect;
     current = files_.wrote_offset();
   }
   if (expect < current) return false;
+  // fillPreBlank (and any gap: keeps entry n at slot n) and the entry itself go in with one copy per file,
+  // so a crash can hardly leave the fillers without the entry (recovery copes with that too).
   common::Bytes bytes;
-  while (current < expect) {  // fillPreBlank (and any gap: keeps entry n at slot n)
-    bytes.clear();
-    encode_consume_queue_entry(kPreBlankEntry, bytes);
-    files_.append(bytes);
-    current += kUnit;
-  }
-  bytes.clear();
+  bytes.reserve(static_cast<std::size_t>(expect - current + kUnit));
+  for (std::int64_t at = current; at < expect; at += kUnit) encode_consume_queue_entry(kPreBlankEntry, bytes);
   encode_consume_queue_entry(entry, bytes);
-  files_.append(bytes);
+  const std::int64_t file_size = files_.file_size_bytes();
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const std::int64_t at = files_.wrote_offset();
+    const std::size_t room = static_cast<std::size_t>(file_size - at % file_size);
+    const std::size_t chunk = std::min(room, bytes.size() - done);
+    files_.append(common::ByteSpan(bytes).subspan(done, chunk));
+    done += chunk;
+  }
   max_physical_offset_ = entry.commitlog_offset + entry.size_bytes;
   return true;
 }
@@ -88,9 +96,13 @@ void ConsumeQueue::truncate_by_commitlog_end(std::int64_t commitlog_end) {
   if (end == files_.wrote_offset()) return;
   files_.truncate_dirty(end);
   max_physical_offset_ = 0;
-  if (end > min) {
-    const auto last = entry_locked(end / kUnit - 1);
-    if (last) max_physical_offset_ = last->commitlog_offset + last->size_bytes;
+  // The last real entry left (pre-blank fillers point at nothing).
+  for (std::int64_t at = end; at > min; at -= kUnit) {
+    const auto last = entry_locked(at / kUnit - 1);
+    if (!last) break;
+    if (*last == kPreBlankEntry) continue;
+    max_physical_offset_ = last->commitlog_offset + last->size_bytes;
+    break;
   }
 }
 

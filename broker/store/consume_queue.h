@@ -3,7 +3,10 @@
 //
 // The dispatcher appends one entry per dispatched record. An entry whose record is already covered
 // (offset + size <= max_physical_offset) is ignored, so re-dispatch after a crash adds nothing twice. A queue
-// that first appears at a non-zero queue offset gets pre-blank entries (0, INT32_MAX, 0) before it.
+// that first appears at a non-zero queue offset gets pre-blank entries (0, INT32_MAX, 0) before it, written
+// with the entry in one copy (per file); its min offset is then that entry's offset. A pre-blank entry never
+// counts towards max_physical_offset (it points at nothing; counting it would make put() ignore every real
+// entry below 2 GiB of commitlog).
 //
 // Crash: entries are in shared mappings. recover() finds the end of the valid entries (offset >= 0 and
 // size > 0) from the third-last file; truncate_by_commitlog_end() then drops entries pointing past the

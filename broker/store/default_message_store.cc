@@ -7,6 +7,8 @@
 #include <chrono>
 #include <stdexcept>
 
+#include <spdlog/spdlog.h>
+
 #include "broker/common/io_error.h"
 #include "broker/store/message_properties.h"
 
@@ -145,6 +147,9 @@ void DefaultMessageStore::recover() {
   const std::int64_t end =
       commitlog_->scan(start, config_.check_crc_on_recover, nullptr, &recovery_stop_detail_);
   commitlog_->truncate_dirty(end);
+  // The recovered tail may exist only in the page cache of the killed process: make it durable once, before
+  // `abort` is created and before anything new is acked on top of it.
+  if (abnormal && end > start) commitlog_->resync_from(start);
 
   std::int64_t reput_from = commitlog_->min_offset();
   for (ConsumeQueue* queue : all_queues()) {
@@ -169,7 +174,10 @@ void DefaultMessageStore::recover() {
 
 void DefaultMessageStore::start_threads() {
   background_flush_thread_ = std::thread([this] { background_flush_loop(); });
-  if (config_.sync_flush) group_commit_thread_ = std::thread([this] { group_commit_loop(); });
+  if (config_.sync_flush) {
+    group_commit_thread_ = std::thread([this] { group_commit_loop(); });
+    flush_watcher_thread_ = std::thread([this] { flush_watcher_loop(); });
+  }
 }
 
 std::int64_t DefaultMessageStore::tags_code(const MessageRecord& record) const {
@@ -332,45 +340,83 @@ void DefaultMessageStore::put_records(std::vector<MessageRecord> records, PutCal
     const auto wait = property_value(records.front().properties, property::kWaitStoreMsgOk);
     if (wait && *wait == "false") wait_for_flush = false;
   }
-  if (!wait_for_flush) {
-    if (config_.sync_flush) threads_cv_.notify_all();
-    return done(result);
-  }
+  if (!wait_for_flush) return done(result);  // under SYNC_FLUSH the group-commit thread flushes it within ~10 ms
+  auto request = std::make_shared<FlushRequest>();
+  request->end_offset = end_offset;
+  request->deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.sync_flush_timeout_ms);
+  request->result = std::move(result);
+  request->done = std::move(done);
   {
-    std::lock_guard lock(threads_mutex_);
-    if (!stopping_) {
-      flush_requests_.push_back(FlushRequest{
-          end_offset, std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.sync_flush_timeout_ms),
-          std::move(result), std::move(done)});
-      threads_cv_.notify_all();
+    std::lock_guard lock(commit_mutex_);
+    if (!commit_stopping_) {
+      flush_requests_.push_back(request);
+      watched_.push_back(request);
+      commit_cv_.notify_one();
+      if (watched_.size() == 1) watcher_cv_.notify_one();
       return;
     }
   }
   // Shutting down: the group-commit thread is gone, so sync here before answering.
-  try {
-    flush_commitlog();
-  } catch (const std::exception& e) {
-    result.status = PutStatus::kFlushDiskTimeout;
-    result.detail = e.what();
-  }
-  done(result);
+  flush_commitlog();
+  std::string detail;
+  const PutStatus status = flushed_status(request->end_offset, &detail);
+  complete(*request, status, detail);
 }
 
-void DefaultMessageStore::flush_commitlog() {
-  std::lock_guard lock(flush_mutex_);
+void DefaultMessageStore::complete(FlushRequest& request, PutStatus status, const std::string& detail) {
+  if (request.completed.exchange(true)) return;
+  request.result.status = status;
+  if (status != PutStatus::kOk) request.result.detail = detail;
+  try {
+    request.done(request.result);
+  } catch (const std::exception& e) {
+    spdlog::error("message store: a put callback threw: {}", e.what());
+  } catch (...) {
+    spdlog::error("message store: a put callback threw a non-standard exception");
+  }
+}
+
+bool DefaultMessageStore::flush_commitlog() {
+  std::lock_guard lock(commitlog_flush_mutex_);
+  if (commitlog_flush_failed_.load()) return false;
   std::int64_t store_time = 0;
   {
     std::lock_guard put_lock(put_mutex_);
     store_time = last_store_timestamp_ms_;
   }
-  if (commitlog_->flush()) {
-    commitlog_sync_count_.fetch_add(1);
-    checkpoint_->set_physic_msg_timestamp(store_time);
+  try {
+    if (commitlog_->flush()) {
+      commitlog_sync_count_.fetch_add(1);
+      checkpoint_->set_physic_msg_timestamp(store_time);
+    }
+    return true;
+  } catch (const std::exception& e) {
+    // After a failed msync the kernel may have dropped the dirty pages and report the next msync as a
+    // success: nothing above the last good flush can be promised any more, so stop writing and flushing.
+    commitlog_good_flushed_offset_ = commitlog_->flushed_offset();
+    commitlog_flush_error_ = std::string("commitlog flush failed: ") + e.what();
+    commitlog_flush_failed_.store(true);
+    writeable_.store(false);
+    spdlog::error("message store: {}; the store is no longer writeable", commitlog_flush_error_);
+    return false;
   }
 }
 
+PutStatus DefaultMessageStore::flushed_status(std::int64_t end_offset, std::string* detail) {
+  std::lock_guard lock(commitlog_flush_mutex_);
+  if (commitlog_flush_failed_.load() && end_offset > commitlog_good_flushed_offset_) {
+    *detail = commitlog_flush_error_;
+    return PutStatus::kFlushDiskTimeout;
+  }
+  if (commitlog_->flushed_offset() < end_offset) {
+    *detail = "commitlog not flushed";
+    return PutStatus::kFlushDiskTimeout;
+  }
+  return PutStatus::kOk;
+}
+
 void DefaultMessageStore::flush_logics_and_checkpoint() {
-  std::lock_guard lock(flush_mutex_);
+  std::lock_guard lock(logics_flush_mutex_);
   const std::int64_t logics_time = last_dispatched_store_timestamp_ms_.load();
   for (ConsumeQueue* queue : all_queues()) queue->flush();
   if (logics_time > 0) checkpoint_->set_logics_msg_timestamp(logics_time);
@@ -382,50 +428,74 @@ void DefaultMessageStore::flush_logics_and_checkpoint() {
 }
 
 void DefaultMessageStore::background_flush_loop() {
-  std::unique_lock lock(threads_mutex_);
-  while (!stopping_) {
-    threads_cv_.wait_for(lock, std::chrono::milliseconds(std::max<std::int64_t>(1, config_.flush_interval_ms)));
-    if (stopping_) break;
+  const auto interval = std::chrono::milliseconds(std::max<std::int64_t>(1, config_.flush_interval_ms));
+  auto next = std::chrono::steady_clock::now() + interval;
+  std::unique_lock lock(background_mutex_);
+  bool reported = false;
+  while (true) {
+    // Only the deadline or stop end the wait: puts never wake this thread.
+    if (background_cv_.wait_until(lock, next, [this] { return background_stopping_; })) break;
+    next = std::max(next + interval, std::chrono::steady_clock::now());
     lock.unlock();
+    background_flush_rounds_.fetch_add(1);
+    if (!config_.sync_flush) flush_commitlog();
     try {
-      if (!config_.sync_flush) flush_commitlog();
       flush_logics_and_checkpoint();
-    } catch (const std::exception&) {
+    } catch (const std::exception& e) {
       writeable_.store(false);  // an I/O error on flush: stop taking puts that could not be made durable
+      if (!reported) spdlog::error("message store: flush of consume queues/index/checkpoint failed: {}", e.what());
+      reported = true;
     }
     lock.lock();
   }
 }
 
 void DefaultMessageStore::group_commit_loop() {
-  std::unique_lock lock(threads_mutex_);
+  std::unique_lock lock(commit_mutex_);
   while (true) {
-    threads_cv_.wait(lock, [this] { return stopping_ || !flush_requests_.empty(); });
-    std::vector<FlushRequest> batch;
+    // GroupCommitService: wake for requests, and at least every 10 ms so that data appended by puts that do
+    // not wait (WAIT=false) is flushed too.
+    commit_cv_.wait_for(lock, std::chrono::milliseconds(10),
+                        [this] { return commit_stopping_ || !flush_requests_.empty(); });
+    std::vector<FlushRequestPtr> batch;
     batch.swap(flush_requests_);
-    const bool stop = stopping_;
+    const bool stop = commit_stopping_;
     lock.unlock();
-    if (!batch.empty()) {
-      bool ok = true;
-      std::string error;
-      try {
-        flush_commitlog();
-      } catch (const std::exception& e) {
-        ok = false;
-        error = e.what();
-        writeable_.store(false);
+    if (!batch.empty() || commitlog_->flushed_offset() < commitlog_->max_offset()) flush_commitlog();
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& request : batch) {
+      std::string detail;
+      PutStatus status = flushed_status(request->end_offset, &detail);
+      if (status == PutStatus::kOk && now > request->deadline) {
+        status = PutStatus::kFlushDiskTimeout;
+        detail = "flush finished after syncFlushTimeout";
       }
-      const auto now = std::chrono::steady_clock::now();
-      for (auto& request : batch) {
-        if (!ok || now > request.deadline) {
-          request.result.status = PutStatus::kFlushDiskTimeout;
-          request.result.detail = ok ? "flush finished after syncFlushTimeout" : error;
-        }
-        request.done(request.result);
-      }
+      complete(*request, status, detail);
     }
     lock.lock();
+    while (!watched_.empty() && watched_.front()->completed.load()) watched_.pop_front();
     if (stop && flush_requests_.empty()) return;
+  }
+}
+
+void DefaultMessageStore::flush_watcher_loop() {
+  std::unique_lock lock(commit_mutex_);
+  while (true) {
+    watcher_cv_.wait(lock, [this] { return commit_stopping_ || !watched_.empty(); });
+    if (commit_stopping_) return;
+    FlushRequestPtr front = watched_.front();
+    if (front->completed.load()) {
+      watched_.pop_front();
+      continue;
+    }
+    if (std::chrono::steady_clock::now() < front->deadline) {
+      watcher_cv_.wait_until(lock, front->deadline, [this] { return commit_stopping_; });
+      continue;
+    }
+    watched_.pop_front();
+    lock.unlock();
+    complete(*front, PutStatus::kFlushDiskTimeout, "commitlog flush did not finish within syncFlushTimeout");
+    lock.lock();
   }
 }
 
@@ -461,13 +531,18 @@ GetResult DefaultMessageStore::get_messages(std::string_view topic, std::int32_t
     result.next_begin_offset = result.max_offset;
     return result;
   }
-  // DefaultMessageStore.getMessage: scan at most max(16000, maxMsgNums * 20) entries per pull.
-  const std::int32_t scan_limit = std::max<std::int32_t>(16000, std::max<std::int32_t>(1, max_count) * 20);
+  // DefaultMessageStore.getMessage: maxFilterMessageCount = max(16000, maxMsgNums * 20) BYTES of consume
+  // queue, i.e. at least 800 entries, scanned per pull (int64: maxMsgNums * 20 must not overflow).
+  const std::int64_t scan_limit_bytes =
+      std::max<std::int64_t>(16000, static_cast<std::int64_t>(std::max<std::int32_t>(1, max_count)) *
+                                        static_cast<std::int64_t>(kConsumeQueueEntrySize));
+  const std::int64_t scan_limit = scan_limit_bytes / static_cast<std::int64_t>(kConsumeQueueEntrySize);
   result.status = GetStatus::kNoMatchedMessage;
   std::int64_t scanned = 0;
   bool full = false;
   while (!full && scanned < scan_limit) {
-    const auto entries = queue->entries(offset + scanned, std::min<std::int32_t>(256, scan_limit - static_cast<std::int32_t>(scanned)));
+    const auto entries =
+        queue->entries(offset + scanned, static_cast<std::int32_t>(std::min<std::int64_t>(256, scan_limit - scanned)));
     if (entries.empty()) break;
     for (const auto& entry : entries) {
       if (result.message_count > 0 &&
@@ -612,11 +687,18 @@ void DefaultMessageStore::shutdown() {
     if (shut_down_.exchange(true)) return;
   }
   {
-    std::lock_guard lock(threads_mutex_);
-    stopping_ = true;
+    std::lock_guard lock(commit_mutex_);
+    commit_stopping_ = true;
   }
-  threads_cv_.notify_all();
+  commit_cv_.notify_all();
+  watcher_cv_.notify_all();
   if (group_commit_thread_.joinable()) group_commit_thread_.join();
+  if (flush_watcher_thread_.joinable()) flush_watcher_thread_.join();
+  {
+    std::lock_guard lock(background_mutex_);
+    background_stopping_ = true;
+  }
+  background_cv_.notify_all();
   if (background_flush_thread_.joinable()) background_flush_thread_.join();
   flush_commitlog();
   flush_logics_and_checkpoint();

@@ -8,9 +8,15 @@
 // and a record is readable through its queue as soon as its put returns.
 //
 // Durability: ASYNC_FLUSH acks right after the append (page cache) and a background thread msyncs every
-// flush_interval_ms. SYNC_FLUSH acks from the group-commit thread, which takes all waiting puts, does one
-// msync covering the highest of them and completes them all (kFlushDiskTimeout when that finished after a
-// put's sync_flush_timeout_ms). Consume queues, index and checkpoint are flushed in the background.
+// flush_interval_ms. SYNC_FLUSH acks from the group-commit thread (GroupCommitService), which takes all
+// waiting puts, does one msync covering the highest of them and completes them all; it also flushes, at least
+// every 10 ms, data appended by puts that do not wait (WAIT=false). A watcher thread (FlushDiskWatcher)
+// answers kFlushDiskTimeout to a put whose sync_flush_timeout_ms passed while the msync still hangs; each
+// put is answered exactly once. Once a commitlog msync failed, the store stops flushing and taking puts,
+// and every put above the last good flushed offset is answered kFlushDiskTimeout (a later msync "success"
+// proves nothing: the kernel may have dropped the dirty pages). Consume queues, index and checkpoint are
+// flushed by the background thread strictly every flush_interval_ms, under a lock of their own, so it never
+// delays a group commit.
 //
 // Start (open): lock file, abort-file check, checkpoint, load commitlog and consume queues, recover the
 // commitlog end (normal: from the 3rd-last file; after a crash: from the newest file stored before the
@@ -21,6 +27,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -53,6 +60,8 @@ class DefaultMessageStore final : public MessageStore {
   // How many commitlog syncs (msync calls covering new data) the store has done since open; group commit
   // makes this far smaller than the number of SYNC_FLUSH puts.
   std::int64_t commitlog_sync_count() const { return commitlog_sync_count_.load(); }
+  // How many rounds the background flush thread (consume queues, index, checkpoint) has run since open.
+  std::int64_t background_flush_round_count() const { return background_flush_rounds_.load(); }
   // Why recovery stopped scanning where it did ("" for a clean end of data), for logs and tests.
   const std::string& recovery_stop_detail() const { return recovery_stop_detail_; }
 
@@ -79,7 +88,9 @@ class DefaultMessageStore final : public MessageStore {
     std::chrono::steady_clock::time_point deadline;
     PutResult result;
     PutCallback done;
+    std::atomic<bool> completed{false};  // set by whoever answers first (group commit or watcher)
   };
+  using FlushRequestPtr = std::shared_ptr<FlushRequest>;
 
   explicit DefaultMessageStore(StoreConfig config);
   void load_consume_queues();
@@ -95,7 +106,13 @@ class DefaultMessageStore final : public MessageStore {
   std::int64_t store_time_at(const ConsumeQueueEntry& entry) const;
   void background_flush_loop();
   void group_commit_loop();
-  void flush_commitlog();
+  void flush_watcher_loop();
+  // Answers the request unless it was answered already; a throwing callback is logged, never propagated.
+  static void complete(FlushRequest& request, PutStatus status, const std::string& detail);
+  // msyncs the commitlog. Returns false when this or an earlier flush failed (then nothing is synced).
+  bool flush_commitlog();
+  // Status of a SYNC_FLUSH put ending at end_offset after a flush: kOk or kFlushDiskTimeout with a detail.
+  PutStatus flushed_status(std::int64_t end_offset, std::string* detail);
   void flush_logics_and_checkpoint();
 
   StoreConfig config_;
@@ -125,13 +142,30 @@ class DefaultMessageStore final : public MessageStore {
   std::atomic<std::int64_t> get_message_count_{0};
   std::atomic<std::int64_t> commitlog_sync_count_{0};
 
-  std::mutex flush_mutex_;  // serialises commitlog flush + checkpoint writes
-  std::mutex threads_mutex_;
-  std::condition_variable threads_cv_;
-  bool stopping_ = false;
-  std::vector<FlushRequest> flush_requests_;
-  std::thread background_flush_thread_;
+  std::atomic<std::int64_t> background_flush_rounds_{0};
+
+  // Commitlog flush and its failure state (never held while flushing consume queues / index / checkpoint).
+  std::mutex commitlog_flush_mutex_;
+  std::atomic<bool> commitlog_flush_failed_{false};
+  std::int64_t commitlog_good_flushed_offset_ = 0;  // under commitlog_flush_mutex_, valid once failed
+  std::string commitlog_flush_error_;               // under commitlog_flush_mutex_
+  std::mutex logics_flush_mutex_;  // consume queues, index, checkpoint
+
+  // SYNC_FLUSH group commit and its watcher.
+  std::mutex commit_mutex_;
+  std::condition_variable commit_cv_;   // a request arrived, or stop
+  std::condition_variable watcher_cv_;  // the watched list became non-empty, or stop
+  bool commit_stopping_ = false;
+  std::vector<FlushRequestPtr> flush_requests_;  // waiting for the next group commit
+  std::deque<FlushRequestPtr> watched_;          // not yet known answered, oldest (earliest deadline) first
   std::thread group_commit_thread_;
+  std::thread flush_watcher_thread_;
+
+  // Background flush: wakes only at its deadline or for stop.
+  std::mutex background_mutex_;
+  std::condition_variable background_cv_;
+  bool background_stopping_ = false;
+  std::thread background_flush_thread_;
 };
 
 }  // namespace rmq::store

@@ -105,7 +105,9 @@ std::shared_ptr<WritableMappedFile> MappedFileQueue::file_for_write(std::int64_t
     if (ec) throw common::IoError("create directory " + dir_.string() + ": " + ec.message());
   }
   files_.push_back(WritableMappedFile::create(path_for(start), start, file_size_bytes_));
-  return files_.back();
+  auto created = files_.back();
+  sync_directory(dir_);
+  return created;
 }
 
 void MappedFileQueue::append(common::ByteSpan bytes) {
@@ -169,6 +171,14 @@ bool MappedFileQueue::flush() {
   }
   if (flushed_offset() < to) flushed_.store(to, std::memory_order_release);
   return true;
+}
+
+void MappedFileQueue::resync_from(std::int64_t from) {
+  {
+    std::lock_guard flush_lock(flush_mutex_);
+    if (flushed_offset() > from) flushed_.store(std::max<std::int64_t>(0, from), std::memory_order_release);
+  }
+  flush();
 }
 
 }  // namespace rmq::store

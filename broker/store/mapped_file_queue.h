@@ -46,7 +46,8 @@ class MappedFileQueue {
   // The file that holds `offset`, or nullptr.
   std::shared_ptr<WritableMappedFile> file_for(std::int64_t offset) const;
   // The file to write at `offset` into, creating it (and only it) when `offset` is the end of the last file
-  // or the queue is empty (the first file is then named offset - offset % file_size).
+  // or the queue is empty (the first file is then named offset - offset % file_size). The directory is
+  // fsynced after a file is created, so the new file's name survives a power loss with its synced data.
   std::shared_ptr<WritableMappedFile> file_for_write(std::int64_t offset);
 
   // Writes at the current wrote offset (never across a file end: throws std::out_of_range) and advances it.
@@ -65,6 +66,9 @@ class MappedFileQueue {
 
   // msyncs [flushed, wrote) and advances flushed. Returns true when something was synced.
   bool flush();
+  // msyncs [from, wrote) even when it counts as flushed (after a crash the recovered tail may be only in the
+  // page cache of the killed process), then flushed = wrote.
+  void resync_from(std::int64_t from);
 
  private:
   std::filesystem::path path_for(std::int64_t start_offset) const;

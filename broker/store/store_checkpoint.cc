@@ -14,6 +14,8 @@ StoreCheckpoint::StoreCheckpoint(const std::filesystem::path& path) {
   } else {
     file_ = WritableMappedFile::create(path, 0, kCheckpointFileSize);
   }
+  // set() stores straight into the mapping: its blocks must exist (a hole on a full disk is a SIGBUS).
+  file_->ensure_allocated();
 }
 
 std::int64_t StoreCheckpoint::get(std::int64_t position) const {
