@@ -66,7 +66,7 @@ void AdminBrokerProcessor::process(const remoting::RemotingCommand& request, con
       update_and_create_topic(request, responder);
       return;
     case code::kGetAllTopicConfig:
-      responder.respond(with_body(request, services_.topics().wrapper_json().dump()));
+      responder.respond(with_body(request, dump_json(services_.topics().wrapper_json())));
       return;
     case code::kGetBrokerRuntimeInfo:
       runtime_info(request, responder);
@@ -194,7 +194,7 @@ void AdminBrokerProcessor::runtime_info(const remoting::RemotingCommand& request
                                   gib(stats.commitlog_disk_free_bytes) + " GiB.");
   put("brokerName", services_.config().broker_name);
   put("brokerRole", services_.config().broker_role == BrokerRole::kSlave ? "SLAVE" : "ASYNC_MASTER");
-  responder.respond(with_body(request, nlohmann::json{{"table", table}}.dump()));
+  responder.respond(with_body(request, dump_json(nlohmann::json{{"table", table}})));
 }
 
 void AdminBrokerProcessor::lock_batch(const remoting::RemotingCommand& request, const remoting::Responder& responder,
@@ -207,6 +207,7 @@ void AdminBrokerProcessor::lock_batch(const remoting::RemotingCommand& request, 
   }
   if (!body.is_object()) throw RequestError("lock batch body is not a JSON object");
   const std::string group = body.value("consumerGroup", "");
+  check_group_name("consumerGroup", group);
   const std::string client_id = body.value("clientId", "");
   const auto mqs = parse_mq_set(body);
   if (!lock) {
@@ -219,7 +220,7 @@ void AdminBrokerProcessor::lock_batch(const remoting::RemotingCommand& request, 
   for (const auto& mq : locked) {
     list.push_back(nlohmann::json{{"brokerName", mq.broker_name}, {"queueId", mq.queue_id}, {"topic", mq.topic}});
   }
-  responder.respond(with_body(request, nlohmann::json{{"lockOKMQSet", list}}.dump()));
+  responder.respond(with_body(request, dump_json(nlohmann::json{{"lockOKMQSet", list}})));
 }
 
 }  // namespace rmq::server

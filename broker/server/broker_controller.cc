@@ -106,6 +106,10 @@ void BrokerController::start() {
   register_broker_processors(*server_, *send_, *pull_, *client_manage_, *consumer_manage_, *admin_, *query_,
                              *services_);
   pull_->start();
+  // The registration hooks are in place before any request can arrive (handlers call them from the pools).
+  outer_api_ = std::make_unique<BrokerOuterApi>(services_->config(), services_->topics());
+  services_->set_register_hooks([this] { outer_api_->register_async(); },
+                                [this] { outer_api_->register_all_sync(); });
   try {
     server_->start();
   } catch (const std::exception& e) {
@@ -126,9 +130,6 @@ void BrokerController::start() {
     }
   }
 
-  outer_api_ = std::make_unique<BrokerOuterApi>(services_->config(), services_->topics());
-  services_->set_register_hooks([this] { outer_api_->register_async(); },
-                                [this] { outer_api_->register_all_sync(); });
   services_->counters().boot_ms = now_ms();
   services_->counters().start_accept_send_ms = now_ms();
   if (!config_.namesrv_addresses().empty()) outer_api_->start();
@@ -160,8 +161,12 @@ void BrokerController::housekeeping_loop() {
       next_flush = now + flush_interval;
     }
     if (now >= next_scan) {
-      services_->consumers().scan_expired(now_ms());
-      services_->producers().scan_expired(now_ms());
+      try {
+        services_->consumers().scan_expired(now_ms());
+        services_->producers().scan_expired(now_ms());
+      } catch (const std::exception& e) {
+        spdlog::error("broker: client expiry scan failed: {}", e.what());
+      }
       next_scan = now + std::chrono::milliseconds(kClientScanIntervalMs);
     }
     lock.lock();
@@ -177,14 +182,20 @@ void BrokerController::shutdown() {
     wake_.notify_all();
   }
   if (housekeeping_.joinable()) housekeeping_.join();
+  // Unregister first (all name servers in parallel, 3 s in all) so that clients stop routing here.
   if (outer_api_) outer_api_->shutdown(started_);
-  if (services_) services_->set_register_hooks({}, {});
-  if (pull_) pull_->shutdown();            // parked pulls are re-run on the pull pool and answered
-  if (services_) services_->shutdown_pools();  // drain the pools while the listeners still send answers
+  if (pull_) pull_->shutdown();  // parked pulls are re-run on the pull pool...
+  if (services_) services_->pull_pool().shutdown();  // ...and answered (the pool drains) while connections are open
+  // Close the listeners before the pools stop: no request can then reach a pool that is gone (a task
+  // submitted to a stopped pool would run on an I/O thread).
   if (vip_server_) vip_server_->stop();
   if (server_) server_->stop();
+  if (services_) services_->shutdown_pools();
+  // Only now nothing can call the hooks any more.
+  if (services_) services_->set_register_hooks({}, {});
   if (schedule_) schedule_->shutdown();
-  if (services_) services_->persist_all();
+  // A start that failed part-way must not overwrite the config files with half-loaded tables.
+  if (services_ && started_) services_->persist_all();
   if (store_) store_->shutdown();
   if (started_) spdlog::info("The broker[{}, {}] shutdown OK", config_.broker_name, config_.store_host_address());
 }

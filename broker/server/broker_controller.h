@@ -3,9 +3,11 @@
 // runs the housekeeping timers (offset persistence, client expiry).
 //
 // Start order: store (recovery) -> config/*.json -> schedule service -> processors -> listeners ->
-// registration, so that the broker is advertised only once it can serve. Shutdown (SIGTERM/SIGINT):
-// unregister, answer every parked pull, stop listening, stop the schedule service, persist every table, shut
-// the store down (clean: checkpoint written, `abort` removed). A crash instead leaves `abort`, and the next
+// registration, so that the broker is advertised only once it can serve (the registration hooks exist before
+// the listeners open). Shutdown (SIGTERM/SIGINT): unregister (all name servers in parallel, 3 s in all),
+// answer every parked pull, stop listening, drain the pools, stop the schedule service, persist every table
+// (only after a successful start: a failed start never rewrites config/*.json), shut the store down (clean:
+// checkpoint written, `abort` removed). A crash instead leaves `abort`, and the next
 // start recovers the store (message_store.h crash contract); offsets committed in the last
 // flushConsumerOffsetInterval are lost and those messages are redelivered.
 #pragma once

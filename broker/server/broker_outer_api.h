@@ -10,6 +10,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -27,7 +28,8 @@
 namespace rmq::server {
 
 // The REGISTER_BROKER body: {"filterServerList":[],"topicConfigSerializeWrapper":{...}}, compact JSON.
-std::string register_broker_body(const TopicConfigManager& topics);
+// Topic perms are masked with `broker_permission` when the broker is not both readable and writable.
+std::string register_broker_body(const TopicConfigManager& topics, std::int32_t broker_permission);
 
 class BrokerOuterApi {
  public:
@@ -40,22 +42,28 @@ class BrokerOuterApi {
   void start();
   // Asks the background thread to register soon (after a topic change). Never blocks.
   void register_async();
-  // Registers with every name server now and waits for all answers. Returns how many accepted.
+  // Registers with every name server now, in parallel, and waits for the answers up to one overall deadline
+  // (6 s). Returns how many accepted; 0 once shutdown started.
   std::size_t register_all_sync();
-  // Stops the thread and sends UNREGISTER_BROKER to every name server (best effort, short timeouts).
+  // Stops the thread and sends UNREGISTER_BROKER to every name server in parallel (best effort, 3 s in all).
   void shutdown(bool unregister);
 
   std::size_t successful_registrations() const { return successful_.load(); }
 
  private:
   void run();
-  std::shared_ptr<remoting::Connection> connection_to(const std::string& address);
-  bool register_with(const std::string& address, const std::string& body, std::int32_t crc);
+  std::shared_ptr<remoting::Connection> connection_to(const std::string& address, std::int64_t connect_timeout_ms);
+  bool register_with(const std::string& address, const std::string& body, std::int32_t crc,
+                     std::chrono::steady_clock::time_point deadline);
+  bool unregister_from(const std::string& address, std::chrono::steady_clock::time_point deadline);
+  // Runs `call` for every name server on its own thread; returns how many returned true.
+  std::size_t for_each_name_server(const std::function<bool(const std::string&)>& call);
 
   const BrokerConfig& config_;
   const TopicConfigManager& topics_;
   remoting::RemotingClient client_;
-  std::mutex register_mutex_;  // one registration at a time; guards connections_
+  std::timed_mutex register_mutex_;  // one registration (or unregistration) round at a time
+  std::mutex connections_mutex_;     // guards connections_
   std::map<std::string, std::shared_ptr<remoting::Connection>> connections_;
   std::mutex mutex_;
   std::condition_variable wake_;

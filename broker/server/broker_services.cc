@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <tuple>
+
 #include "broker/server/delay_levels.h"
 
 namespace rmq::server {
@@ -27,7 +29,8 @@ BrokerServices::BrokerServices(BrokerConfig config, store::MessageStore& store, 
       }),
       send_pool_(static_cast<std::size_t>(config_.send_message_thread_pool_nums), "send"),
       pull_pool_(static_cast<std::size_t>(config_.pull_message_thread_pool_nums), "pull"),
-      admin_pool_(4, "admin") {
+      admin_pool_(4, "admin"),
+      heartbeat_pool_(2, "heartbeat") {
   if (auto host = ipv4_host(config_.broker_ip1, config_.listen_port)) store_host_ = *host;
   topics_.set_change_listener([this] { register_async(); });
   try {
@@ -41,15 +44,24 @@ BrokerServices::~BrokerServices() { shutdown_pools(); }
 
 void BrokerServices::load() {
   topics_.load();
+  topics_loaded_ = true;
   groups_.load();
+  groups_loaded_ = true;
   offsets_.load();
+  offsets_loaded_ = true;
 }
 
 void BrokerServices::persist_all() {
-  for (auto& [name, fn] : std::initializer_list<std::pair<const char*, std::function<void()>>>{
-           {"topics", [this] { topics_.persist(); }},
-           {"subscription groups", [this] { groups_.persist(); }},
-           {"consumer offsets", [this] { offsets_.persist(); }}}) {
+  // A table whose load() failed (or never ran) holds only defaults: writing it would replace the good file
+  // on disk (and push the good text to .bak, where the next write overwrites it).
+  for (auto& [name, loaded, fn] : std::initializer_list<std::tuple<const char*, bool, std::function<void()>>>{
+           {"topics", topics_loaded_.load(), [this] { topics_.persist(); }},
+           {"subscription groups", groups_loaded_.load(), [this] { groups_.persist(); }},
+           {"consumer offsets", offsets_loaded_.load(), [this] { offsets_.persist(); }}}) {
+    if (!loaded) {
+      spdlog::warn("broker: {} were not loaded; not written", name);
+      continue;
+    }
     try {
       fn();
     } catch (const std::exception& e) {
@@ -59,22 +71,34 @@ void BrokerServices::persist_all() {
 }
 
 void BrokerServices::set_register_hooks(std::function<void()> async, std::function<void()> sync) {
+  std::lock_guard lock(hooks_mutex_);
   register_async_ = std::move(async);
   register_sync_ = std::move(sync);
 }
 
 void BrokerServices::register_async() {
-  if (register_async_) register_async_();
+  std::function<void()> hook;
+  {
+    std::lock_guard lock(hooks_mutex_);
+    hook = register_async_;
+  }
+  if (hook) hook();
 }
 
 void BrokerServices::register_sync() {
-  if (register_sync_) register_sync_();
+  std::function<void()> hook;
+  {
+    std::lock_guard lock(hooks_mutex_);
+    hook = register_sync_;
+  }
+  if (hook) hook();
 }
 
 void BrokerServices::shutdown_pools() {
   send_pool_.shutdown();
   pull_pool_.shutdown();
   admin_pool_.shutdown();
+  heartbeat_pool_.shutdown();
 }
 
 }  // namespace rmq::server

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "broker/server/broker_config.h"
@@ -42,9 +43,10 @@ class BrokerServices {
   BrokerServices& operator=(const BrokerServices&) = delete;
 
   // Loads topics.json, subscriptionGroup.json and consumerOffset.json. Throws std::runtime_error naming the
-  // file that cannot be used.
+  // file that cannot be used; the tables loaded before it stay marked as loaded.
   void load();
-  // Writes every table (offsets at every flushConsumerOffsetInterval and at shutdown). Errors are logged.
+  // Writes every table whose load() succeeded (offsets at every flushConsumerOffsetInterval and at shutdown);
+  // a table not loaded is never written, so a failed start cannot replace good files. Errors are logged.
   void persist_all();
 
   const BrokerConfig& config() const { return config_; }
@@ -58,6 +60,8 @@ class BrokerServices {
   ThreadPool& send_pool() { return send_pool_; }
   ThreadPool& pull_pool() { return pull_pool_; }
   ThreadPool& admin_pool() { return admin_pool_; }
+  // Heartbeats only: a slow admin request (registration) cannot delay them past the client's timeout.
+  ThreadPool& heartbeat_pool() { return heartbeat_pool_; }
   BrokerCounters& counters() { return counters_; }
   const store::HostAddress& store_host() const { return store_host_; }
   std::int32_t max_delay_level() const { return max_delay_level_; }
@@ -89,10 +93,15 @@ class BrokerServices {
   ThreadPool send_pool_;
   ThreadPool pull_pool_;
   ThreadPool admin_pool_;
+  ThreadPool heartbeat_pool_;
   BrokerCounters counters_;
   ScheduleMessageService* schedule_ = nullptr;
+  std::mutex hooks_mutex_;  // the hooks are set and cleared while worker threads may call them
   std::function<void()> register_async_;
   std::function<void()> register_sync_;
+  std::atomic<bool> topics_loaded_{false};
+  std::atomic<bool> groups_loaded_{false};
+  std::atomic<bool> offsets_loaded_{false};
 };
 
 }  // namespace rmq::server

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "broker/server/request_fields.h"
+#include "broker/server/topic_config.h"
 
 namespace rmq::server {
 namespace {
@@ -26,7 +27,7 @@ void ConsumerManageProcessor::register_on(remoting::RemotingServer& server) {
 void ConsumerManageProcessor::query_offset(const remoting::RemotingCommand& request,
                                            const remoting::Responder& responder) {
   const auto& f = request.ext_fields;
-  const std::string group = required_string(f, "consumerGroup");
+  const std::string group = required_group(f, "consumerGroup");
   const std::string topic = required_string(f, "topic");
   const std::int32_t queue_id = required_int32(f, "queueId");
   if (auto offset = services_.offsets().query(group, topic, queue_id)) {
@@ -49,7 +50,7 @@ void ConsumerManageProcessor::query_offset(const remoting::RemotingCommand& requ
 void ConsumerManageProcessor::update_offset(const remoting::RemotingCommand& request,
                                             const remoting::Responder& responder) {
   const auto& f = request.ext_fields;
-  const std::string group = required_string(f, "consumerGroup");
+  const std::string group = required_group(f, "consumerGroup");
   const std::string topic = required_string(f, "topic");
   const std::int32_t queue_id = required_int32(f, "queueId");
   const std::int64_t offset = required_int64(f, "commitOffset");
@@ -66,7 +67,7 @@ void ConsumerManageProcessor::consumer_list(const remoting::RemotingCommand& req
     return;
   }
   auto response = response_for(request, rc::kSuccess);
-  const std::string body = nlohmann::json{{"consumerIdList", ids}}.dump();
+  const std::string body = dump_json(nlohmann::json{{"consumerIdList", ids}});
   response.body.assign(body.begin(), body.end());
   responder.respond(std::move(response));
 }

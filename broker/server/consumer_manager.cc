@@ -43,8 +43,9 @@ bool ConsumerManager::register_consumer(const std::string& group, const ClientCh
     for (const SubscriptionData& sub : subscriptions) {
       listed.insert(sub.topic);
       auto existing = info.subscriptions.find(sub.topic);
-      if (existing == info.subscriptions.end() || sub.sub_version > existing->second.sub_version ||
-          existing->second.sub_string != sub.sub_string) {
+      // 4.9.x ConsumerGroupInfo.updateSubscription: only a newer subVersion replaces (an older heartbeat
+      // delivered late must not roll a subscription back).
+      if (existing == info.subscriptions.end() || sub.sub_version > existing->second.sub_version) {
         info.subscriptions[sub.topic] = sub;
       }
     }

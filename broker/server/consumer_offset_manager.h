@@ -36,6 +36,7 @@ class ConsumerOffsetManager {
  private:
   const std::string config_path_;
   mutable std::mutex mutex_;
+  std::mutex persist_mutex_;  // held across snapshot + write + rename in persist()
   std::map<std::string, std::map<std::int32_t, std::int64_t>> table_;
 };
 

@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "broker/server/request_fields.h"
 #include "broker/server/subscription_data.h"
 
@@ -11,6 +13,9 @@ namespace {
 
 namespace rc = remoting::response_code;
 
+// The longest a pull is parked: well under the client's 30 s pull timeout (4.9.x answers after
+// suspendTimeoutMillis, which clients set to 15-20 s; a bigger value is never useful).
+constexpr std::int64_t kMaxHoldMs = 20000;
 constexpr std::int32_t kPullFlagCommitOffset = 0x1;
 constexpr std::int32_t kPullFlagSuspend = 0x2;
 constexpr std::int32_t kPullFlagSubscription = 0x4;
@@ -60,7 +65,7 @@ void PullMessageProcessor::process(const remoting::RemotingCommand& request, con
                                    bool first_pass) {
   const BrokerConfig& config = services_.config();
   const auto& f = request.ext_fields;
-  const std::string group = required_string(f, "consumerGroup");
+  const std::string group = required_group(f, "consumerGroup");
   const std::string topic = required_string(f, "topic");
   const std::int32_t queue_id = required_int32(f, "queueId");
   const std::int64_t queue_offset = required_int64(f, "queueOffset");
@@ -174,8 +179,10 @@ void PullMessageProcessor::process(const remoting::RemotingCommand& request, con
   }
 
   if (code == rc::kPullNotFound && first_pass && has_suspend) {
-    const std::int64_t hold_ms =
-        config.long_polling_enable ? std::max<std::int64_t>(0, suspend_timeout_ms) : config.short_polling_time_mills;
+    // Clamped so that the answer always comes before the client's own 30 s timeout (and so that a huge
+    // suspendTimeoutMillis cannot overflow the deadline).
+    const std::int64_t hold_ms = std::clamp<std::int64_t>(
+        config.long_polling_enable ? suspend_timeout_ms : config.short_polling_time_mills, 0, kMaxHoldMs);
     hold_->hold(HeldPull{request, responder, topic, queue_id, queue_offset, steady_now_ms() + hold_ms});
     return;
   }

@@ -1,7 +1,12 @@
 // Parked pulls (see pull_request_hold_service.h).
 #include "broker/server/pull_request_hold_service.h"
 
+#include "broker/remoting/connection.h"
+
+#include <spdlog/spdlog.h>
+
 #include <chrono>
+#include <thread>
 
 namespace rmq::server {
 namespace {
@@ -34,6 +39,7 @@ void PullRequestHoldService::hold(HeldPull pull) {
   const std::string topic = pull.topic;
   const std::int32_t queue_id = pull.queue_id;
   const std::int64_t offset = pull.offset;
+  pull.on_connection = pull.responder.connection() != nullptr;
   {
     std::unique_lock lock(mutex_);
     if (stopping_) {
@@ -95,7 +101,29 @@ std::size_t PullRequestHoldService::held_count() const {
   return n;
 }
 
+static bool held_connection_gone(const HeldPull& pull) {
+  if (!pull.on_connection) return false;
+  auto connection = pull.responder.connection();
+  return !connection || !connection->is_open();
+}
+
 void PullRequestHoldService::run() {
+  // One bad round (an exception from a store read or a rerun) must not end the thread: parked pulls would
+  // then never be answered. Log and go on.
+  for (;;) {
+    try {
+      run_loop();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::error("broker: pull hold service: {}; continuing", e.what());
+    } catch (...) {
+      spdlog::error("broker: pull hold service: unknown exception; continuing");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+void PullRequestHoldService::run_loop() {
   std::int64_t last_scan_ms = steady_now_ms();
   for (;;) {
     std::vector<std::string> keys;
@@ -123,6 +151,11 @@ void PullRequestHoldService::run() {
       const auto at = key.rfind('@');
       const std::string topic = key.substr(0, at);
       const std::int32_t queue_id = static_cast<std::int32_t>(std::stol(key.substr(at + 1)));
+      // The periodic scan drops pulls whose connection is gone: nobody can read their answer.
+      if (scan) {
+        const auto dropped = take(key, held_connection_gone);
+        if (!dropped.empty()) spdlog::debug("broker: dropped {} held pulls of closed connections", dropped.size());
+      }
       const std::int64_t max_offset = scan ? max_offset_(topic, queue_id) : -1;
       auto woken = take(key, [&](const HeldPull& p) { return p.deadline_ms <= now || (scan && max_offset > p.offset); });
       for (auto& pull : woken) rerun_(std::move(pull));

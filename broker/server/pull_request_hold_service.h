@@ -31,6 +31,8 @@ struct HeldPull {
   std::int32_t queue_id = 0;
   std::int64_t offset = 0;
   std::int64_t deadline_ms = 0;  // steady clock
+  // Set by hold(): the request came on a connection, so the periodic scan drops the pull once it is gone.
+  bool on_connection = false;
 };
 
 class PullRequestHoldService {
@@ -55,6 +57,7 @@ class PullRequestHoldService {
 
  private:
   void run();
+  void run_loop();
   // Removes and returns the held pulls of `key` that `should_wake` selects.
   std::vector<HeldPull> take(const std::string& key, const std::function<bool(const HeldPull&)>& should_wake);
 

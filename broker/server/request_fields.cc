@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "broker/server/topic_config.h"
+
 namespace rmq::server {
 namespace {
 
@@ -21,6 +23,16 @@ std::string required_string(const remoting::ExtFields& fields, std::string_view 
   auto value = fields.get(name);
   if (!value) missing(name);
   return std::string(*value);
+}
+
+void check_group_name(std::string_view field, std::string_view group) {
+  if (auto problem = validate_group_name(group)) throw RequestError("the field <" + std::string(field) + ">: " + *problem);
+}
+
+std::string required_group(const remoting::ExtFields& fields, std::string_view name) {
+  std::string group = required_string(fields, name);
+  check_group_name(name, group);
+  return group;
 }
 
 std::int32_t required_int32(const remoting::ExtFields& fields, std::string_view name) {

@@ -24,6 +24,10 @@ class RequestError : public std::runtime_error {
 };
 
 std::string required_string(const remoting::ExtFields& fields, std::string_view name);
+// A consumer group name from the client (validate_group_name); RequestError naming the field otherwise.
+std::string required_group(const remoting::ExtFields& fields, std::string_view name);
+// Throws RequestError "<field>: <problem>" when `group` is not a usable group name.
+void check_group_name(std::string_view field, std::string_view group);
 std::int32_t required_int32(const remoting::ExtFields& fields, std::string_view name);
 std::int64_t required_int64(const remoting::ExtFields& fields, std::string_view name);
 // Optional fields: nullopt when absent; RequestError when present but not a number.

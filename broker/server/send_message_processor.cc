@@ -55,6 +55,8 @@ SendHeader parse_send_header(const remoting::RemotingCommand& request) {
   return h;
 }
 
+constexpr std::int32_t kMaxPropertiesBytes = 32767;
+
 std::int32_t random_below(std::int32_t bound) {
   if (bound <= 1) return 0;
   thread_local std::mt19937 rng{std::random_device{}()};
@@ -140,6 +142,13 @@ void SendMessageProcessor::register_on(remoting::RemotingServer& server) {
 void SendMessageProcessor::process_send(remoting::RemotingCommand request, const remoting::Responder& responder) {
   const BrokerConfig& config = services_.config();
   SendHeader header = parse_send_header(request);
+  // A stored record's properties are at most 32767 bytes (2-byte length); longer ones could never be stored,
+  // and parsing megabytes of them would only stall the send pool. Refuse them before any work.
+  if (header.properties.size() > static_cast<std::size_t>(kMaxPropertiesBytes)) {
+    responder.respond(rc::kMessageIllegal, "the message properties length " + std::to_string(header.properties.size()) +
+                                               " is over " + std::to_string(kMaxPropertiesBytes));
+    return;
+  }
 
   // msgCheck (4.9.x AbstractSendMessageProcessor).
   if (!perm::writeable(config.broker_permission)) {
@@ -284,7 +293,7 @@ void SendMessageProcessor::process_send(remoting::RemotingCommand request, const
       return;
     }
     store::PropertyList item_properties = parse_unique_properties(item.properties);
-    for (const auto& [key, value] : properties) put_property(item_properties, key, value);
+    put_properties(item_properties, properties);
     const auto delay = get_property(item_properties, prop::kDelayTimeLevel);
     if (delay && remoting::parse_java_long(*delay).value_or(0) > 0) {
       responder.respond(rc::kMessageIllegal, "batch message " + std::to_string(i) + " has a delay level; batches "
@@ -314,9 +323,8 @@ void SendMessageProcessor::process_send_back(remoting::RemotingCommand request,
                                              const remoting::Responder& responder) {
   const auto& f = request.ext_fields;
   const std::int64_t offset = required_int64(f, "offset");
-  const std::string group = required_string(f, "group");
+  const std::string group = required_group(f, "group");
   std::int32_t delay_level = required_int32(f, "delayLevel");
-  const std::string origin_msg_id = optional_string(f, "originMsgId").value_or("");
   const bool unit_mode = optional_bool(f, "unitMode", false);
   const auto max_reconsume_field = optional_int32(f, "maxReconsumeTimes");
 
@@ -368,8 +376,8 @@ void SendMessageProcessor::process_send_back(remoting::RemotingCommand request,
   }
   const std::string first_id = get_property(properties, prop::kOriginMessageId).value_or("");
   if (first_id.empty()) {
-    put_property(properties, prop::kOriginMessageId,
-                 origin_msg_id.empty() ? store::message_id(original.store_host, original.physical_offset) : origin_msg_id);
+    // 4.9.x: the looked-up message's own id (offsetMsgId), not the request's originMsgId.
+    put_property(properties, prop::kOriginMessageId, store::message_id(original.store_host, original.physical_offset));
   }
 
   store::MessageRecord record;

@@ -101,6 +101,9 @@ void SubscriptionGroupManager::load() {
 
 void SubscriptionGroupManager::persist() {
   if (config_path_.empty()) return;
+  // Snapshot and write under one lock: two writers (send, pull, admin pools, housekeeping) can then never
+  // rename an older snapshot over a newer one.
+  std::lock_guard persist_lock(persist_mutex_);
   store::write_config_file(config_path_, encode_pretty());
 }
 

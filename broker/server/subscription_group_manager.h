@@ -53,6 +53,7 @@ class SubscriptionGroupManager {
   const bool auto_create_;
   const std::string config_path_;
   mutable std::mutex mutex_;
+  std::mutex persist_mutex_;  // held across snapshot + write + rename in persist()
   std::map<std::string, SubscriptionGroupConfig> table_;
   DataVersion data_version_;
 };

@@ -84,6 +84,24 @@ std::optional<std::string> validate_topic_name(std::string_view topic) {
   return std::nullopt;
 }
 
+std::optional<std::string> validate_group_name(std::string_view group) {
+  if (group.empty()) return std::string("The specified group is blank.");
+  if (group.size() + kRetryGroupTopicPrefix.size() > static_cast<std::size_t>(kMaxTopicLength)) {
+    return "The specified group is longer than " +
+           std::to_string(static_cast<std::size_t>(kMaxTopicLength) - kRetryGroupTopicPrefix.size()) + " bytes.";
+  }
+  for (char ch : group) {
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '%' ||
+                    ch == '|' || ch == '_' || ch == '-';
+    if (!ok) return std::string("The specified group contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$");
+  }
+  return std::nullopt;
+}
+
+std::string dump_json(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 bool is_not_allowed_send_topic(std::string_view topic) {
   return topic == store::kScheduleTopic || topic == kTransHalfTopic || topic == kTransOpHalfTopic ||
          topic == kTransCheckMaxTimeTopic || topic == "RMQ_SYS_TRANS_OP_HALF_TOPIC";

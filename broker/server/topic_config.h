@@ -73,6 +73,12 @@ DataVersion data_version_from_json(const nlohmann::json& json);
 // TopicValidator.validateTopic: empty, longer than 127, or characters outside [%|a-zA-Z0-9_-] give the
 // remark Java writes; nullopt when the name is fine.
 std::optional<std::string> validate_topic_name(std::string_view topic);
+// A consumer group name must make a valid %RETRY%<group> / %DLQ%<group> topic: same characters as a
+// topic, and short enough for the prefix (127 - 7). Checked before any group/topic is created from client
+// input, so raw bytes from a ROCKETMQ binary header never reach a table or a JSON dump. nullopt when fine.
+std::optional<std::string> validate_group_name(std::string_view group);
+// JSON text for the wire and the files: invalid UTF-8 is replaced (U+FFFD), never thrown.
+std::string dump_json(const nlohmann::json& value);
 // Topics no client may send to (TopicValidator.isNotAllowedSendTopic).
 bool is_not_allowed_send_topic(std::string_view topic);
 // System topics (TopicValidator.isSystemTopic): the schedule, transaction, trace, benchmark ... topics.

@@ -62,6 +62,7 @@ class TopicConfigManager {
 
   const std::string config_path_;
   mutable std::mutex mutex_;
+  std::mutex persist_mutex_;  // held across snapshot + write + rename in persist()
   std::map<std::string, TopicConfig> table_;
   DataVersion data_version_;
   std::function<void()> change_listener_;

@@ -9,6 +9,9 @@
 #include <cerrno>
 #include <charconv>
 #include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 
 #include "broker/common/io_error.h"
@@ -39,6 +42,15 @@ void write_all_and_sync(const std::string& path, std::string_view text) {
     throw IoError("fsync config " + errno_message(path, error));
   }
   if (::close(fd) != 0) throw IoError("close config " + errno_message(path, errno));
+}
+
+std::mutex& path_mutex(const std::string& path) {
+  static std::mutex table_mutex;
+  static std::map<std::string, std::unique_ptr<std::mutex>> table;
+  std::lock_guard lock(table_mutex);
+  auto& slot = table[path];
+  if (!slot) slot = std::make_unique<std::mutex>();
+  return *slot;
 }
 
 // nullopt when the file does not exist.
@@ -77,6 +89,8 @@ void sync_dir(const std::filesystem::path& dir) {
 }  // namespace
 
 void write_config_file(const std::string& path, std::string_view text) {
+  // Writers of the same file share `<file>.tmp`: one at a time per path in this process.
+  std::lock_guard path_lock(path_mutex(path));
   std::filesystem::path target(path);
   std::filesystem::path dir = target.parent_path();
   if (dir.empty()) dir = ".";

@@ -21,6 +21,8 @@
 namespace rmq::store {
 
 // .tmp, copy old to .bak, delete, rename; fsync file and dir. Throws common::IoError naming the path.
+// Calls for the same path are serialized within the process (they share <file>.tmp); the caller still
+// takes the snapshot of its table under its own lock so that the newest text is written last.
 void write_config_file(const std::string& path, std::string_view text);
 
 // The text of `path`, else of `path.bak` when the file is missing, empty or !parses(text); nullopt when

@@ -132,7 +132,7 @@ TEST(ConfigJsonTest, SubscriptionGroupFileShape) {
 TEST(ConfigJsonTest, RegisterBrokerBodyIsCompactWithTheWrapper) {
   auto config = testing::test_config("autoCreateTopicEnable=false\n");
   TopicConfigManager topics(config, "");
-  const std::string body = register_broker_body(topics);
+  const std::string body = register_broker_body(topics, perm::kRead | perm::kWrite);
   EXPECT_TRUE(body.starts_with("{\"filterServerList\":[],\"topicConfigSerializeWrapper\":{\"dataVersion\":{\"counter\":0,"))
       << body;
   EXPECT_NE(body.find("\"SELF_TEST_TOPIC\":{\"order\":false,\"perm\":6,\"readQueueNums\":1,\"topicFilterType\":"
