@@ -12,13 +12,6 @@ namespace {
 
 std::string key_of(const std::string& group, const std::string& topic) { return topic + "@" + group; }
 
-bool parses_as_object(std::string_view text) {
-  try {
-    return store::parse_fastjson(text).is_object();
-  } catch (const std::exception&) {
-    return false;
-  }
-}
 
 }  // namespace
 
@@ -26,17 +19,9 @@ ConsumerOffsetManager::ConsumerOffsetManager(std::string config_path) : config_p
 
 void ConsumerOffsetManager::load() {
   if (config_path_.empty()) return;
-  const auto text = store::read_config_file(config_path_, parses_as_object);
-  if (!text) {
-    std::error_code ec;
-    for (const auto& p : {config_path_, config_path_ + ".bak"}) {
-      if (std::filesystem::exists(p, ec) && std::filesystem::file_size(p, ec) > 0) {
-        throw std::runtime_error(config_path_ + ": not valid JSON, and no usable .bak");
-      }
-    }
-    return;
-  }
-  const auto json = store::parse_fastjson(*text);
+  const auto file_json = store::load_config_object(config_path_);
+  if (!file_json) return;
+  const nlohmann::json& json = *file_json;
   auto table = json.find("offsetTable");
   if (table == json.end() || !table->is_object()) return;
   std::map<std::string, std::map<std::int32_t, std::int64_t>> loaded;

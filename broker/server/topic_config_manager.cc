@@ -41,27 +41,9 @@ TopicConfigManager::TopicConfigManager(const BrokerConfig& config, std::string c
 
 void TopicConfigManager::load() {
   if (config_path_.empty()) return;
-  auto parses = [](std::string_view text) {
-    try {
-      auto json = store::parse_fastjson(text);
-      return json.is_object();
-    } catch (const std::exception&) {
-      return false;
-    }
-  };
-  const auto text = store::read_config_file(config_path_, parses);
-  if (!text) {
-    std::error_code ec;
-    if (std::filesystem::exists(config_path_, ec) || std::filesystem::exists(config_path_ + ".bak", ec)) {
-      bool all_empty = true;
-      for (const auto& p : {config_path_, config_path_ + ".bak"}) {
-        if (std::filesystem::exists(p, ec) && std::filesystem::file_size(p, ec) > 0) all_empty = false;
-      }
-      if (!all_empty) throw std::runtime_error(config_path_ + ": not valid JSON, and no usable .bak");
-    }
-    return;
-  }
-  const auto json = store::parse_fastjson(*text);
+  const auto file_json = store::load_config_object(config_path_);
+  if (!file_json) return;
+  const nlohmann::json& json = *file_json;
   std::lock_guard lock(mutex_);
   auto table = json.find("topicConfigTable");
   if (table != json.end() && table->is_object()) {

@@ -288,4 +288,23 @@ std::string dump_fastjson(const nlohmann::json& value,
   return out;
 }
 
+std::optional<nlohmann::json> load_config_object(const std::string& path) {
+  const auto parses_as_object = [](std::string_view text) {
+    try {
+      return parse_fastjson(text).is_object();
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+  const auto text = read_config_file(path, parses_as_object);
+  if (text) return parse_fastjson(*text);
+  std::error_code ec;
+  for (const auto& candidate : {path, path + ".bak"}) {
+    if (std::filesystem::exists(candidate, ec) && std::filesystem::file_size(candidate, ec) > 0) {
+      throw std::runtime_error(path + ": not valid JSON, and no usable .bak");
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace rmq::store

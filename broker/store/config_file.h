@@ -30,6 +30,12 @@ void write_config_file(const std::string& path, std::string_view text);
 std::optional<std::string> read_config_file(const std::string& path,
                                             const std::function<bool(std::string_view)>& parses);
 
+// The JSON object a config file holds (ConfigManager.load): the file's, else its .bak's. nullopt when neither
+// exists or both are empty (a fresh broker); std::runtime_error("<path>: not valid JSON, and no usable .bak")
+// when one has content but neither parses as a JSON object, so that a corrupt file is never taken for an
+// empty table.
+std::optional<nlohmann::json> load_config_object(const std::string& path);
+
 // JSON plus fastjson's unquoted integer object keys ({0:123,-1:5}), which become string keys ("0", "-1").
 // Throws std::invalid_argument("... at offset N") on anything else that is not JSON.
 nlohmann::json parse_fastjson(std::string_view text);
