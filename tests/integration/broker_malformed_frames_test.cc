@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "tests/integration/broker_test_harness.h"
@@ -38,7 +40,7 @@ class RawConnection {
       done += static_cast<std::size_t>(n);
     }
   }
-  // True when the peer closes within timeout_ms (anything it sends first is discarded).
+  // True when the peer closes within timeout_ms (anything it sends first is kept in received()).
   bool closed_within(int timeout_ms) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     while (std::chrono::steady_clock::now() < deadline) {
@@ -47,13 +49,17 @@ class RawConnection {
         std::uint8_t buffer[4096];
         const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
         if (n <= 0) return true;
+        received_.append(reinterpret_cast<const char*>(buffer), static_cast<std::size_t>(n));
       }
     }
     return false;
   }
 
+  const std::string& received() const { return received_; }
+
  private:
   int fd_ = -1;
+  std::string received_;
 };
 
 common::Bytes frame_prefix(std::uint32_t length, std::uint32_t header_word) {
@@ -95,6 +101,8 @@ TEST(BrokerMalformedFramesTest, BadFramesCloseOnlyTheirConnection) {
     frame.insert(frame.end(), header.begin(), header.end());
     raw.send(frame);
     EXPECT_FALSE(raw.closed_within(500));
+    EXPECT_NE(raw.received().find("\"code\":3,"), std::string::npos) << raw.received();
+    EXPECT_NE(raw.received().find("request type 7777 not supported"), std::string::npos) << raw.received();
   }
 
   // The broker still serves the other client, and a new one.
