@@ -13,6 +13,7 @@
 
 #include "broker/common/file_system_posix.h"
 #include "broker/common/mapped_file.h"
+#include "broker/common/unique_fd.h"
 #include "migrate/copy_extents.h"
 
 namespace rmq::migrate {
@@ -28,25 +29,7 @@ constexpr const char* kTempSuffix = ".rmqctl-tmp";
 constexpr std::uint64_t kChunkBytes = 64ull * 1024 * 1024;
 constexpr std::size_t kFallbackBufferBytes = 4 * 1024 * 1024;
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  // Closes now and reports the error close(2) may return for delayed write failures (NFS).
-  void close_checked(const fs::path& path) {
-    const int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0 && errno != EINTR) throw IoError(errno_message(path, errno));
-  }
-
- private:
-  int fd_;
-};
+using Fd = common::UniqueFd;
 
 std::uint64_t file_size_of(int fd, const fs::path& path) {
   struct stat st {};

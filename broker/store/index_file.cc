@@ -13,6 +13,7 @@
 
 #include "broker/common/bytes.h"
 #include "broker/common/io_error.h"
+#include "broker/common/unique_fd.h"
 #include "broker/store/java_string.h"
 
 namespace rmq::store {
@@ -39,19 +40,7 @@ void check_counts(std::int32_t slot_count, std::int32_t entry_count) {
   }
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
+using Fd = common::UniqueFd;
 
 std::uint8_t* map_shared(int fd, std::size_t size_bytes, const std::filesystem::path& path) {
   void* data = ::mmap(nullptr, size_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
