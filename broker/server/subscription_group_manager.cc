@@ -8,21 +8,6 @@
 #include "broker/store/config_file.h"
 
 namespace rmq::server {
-namespace {
-
-template <typename T>
-T field(const nlohmann::json& json, const char* name, T fallback) {
-  auto it = json.find(name);
-  if (it == json.end() || it->is_null()) return fallback;
-  try {
-    return it->get<T>();
-  } catch (const std::exception&) {
-    throw std::invalid_argument(std::string("field ") + name + " has the wrong type");
-  }
-}
-
-
-}  // namespace
 
 nlohmann::json to_json(const SubscriptionGroupConfig& c) {
   return nlohmann::json{{"brokerId", c.broker_id},
@@ -39,16 +24,16 @@ nlohmann::json to_json(const SubscriptionGroupConfig& c) {
 SubscriptionGroupConfig subscription_group_from_json(const nlohmann::json& json) {
   if (!json.is_object()) throw std::invalid_argument("group config is not an object");
   SubscriptionGroupConfig c;
-  c.group_name = field<std::string>(json, "groupName", "");
+  c.group_name = store::config_field<std::string>(json, "groupName", "");
   if (c.group_name.empty()) throw std::invalid_argument("group config without groupName");
-  c.broker_id = field<std::int64_t>(json, "brokerId", 0);
-  c.consume_broadcast_enable = field<bool>(json, "consumeBroadcastEnable", true);
-  c.consume_enable = field<bool>(json, "consumeEnable", true);
-  c.consume_from_min_enable = field<bool>(json, "consumeFromMinEnable", true);
-  c.notify_consumer_ids_changed_enable = field<bool>(json, "notifyConsumerIdsChangedEnable", true);
-  c.retry_max_times = field<std::int32_t>(json, "retryMaxTimes", 16);
-  c.retry_queue_nums = field<std::int32_t>(json, "retryQueueNums", 1);
-  c.which_broker_when_consume_slowly = field<std::int64_t>(json, "whichBrokerWhenConsumeSlowly", 1);
+  c.broker_id = store::config_field<std::int64_t>(json, "brokerId", 0);
+  c.consume_broadcast_enable = store::config_field<bool>(json, "consumeBroadcastEnable", true);
+  c.consume_enable = store::config_field<bool>(json, "consumeEnable", true);
+  c.consume_from_min_enable = store::config_field<bool>(json, "consumeFromMinEnable", true);
+  c.notify_consumer_ids_changed_enable = store::config_field<bool>(json, "notifyConsumerIdsChangedEnable", true);
+  c.retry_max_times = store::config_field<std::int32_t>(json, "retryMaxTimes", 16);
+  c.retry_queue_nums = store::config_field<std::int32_t>(json, "retryQueueNums", 1);
+  c.which_broker_when_consume_slowly = store::config_field<std::int64_t>(json, "whichBrokerWhenConsumeSlowly", 1);
   return c;
 }
 

@@ -4,23 +4,10 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "broker/store/config_file.h"
 #include "broker/store/message_store.h"
 
 namespace rmq::server {
-namespace {
-
-template <typename T>
-T field(const nlohmann::json& json, const char* name, T fallback) {
-  auto it = json.find(name);
-  if (it == json.end() || it->is_null()) return fallback;
-  try {
-    return it->get<T>();
-  } catch (const std::exception&) {
-    throw std::invalid_argument(std::string("field ") + name + " has the wrong type");
-  }
-}
-
-}  // namespace
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -43,14 +30,14 @@ nlohmann::json to_json(const TopicConfig& c) {
 TopicConfig topic_config_from_json(const nlohmann::json& json) {
   if (!json.is_object()) throw std::invalid_argument("topic config is not an object");
   TopicConfig c;
-  c.topic_name = field<std::string>(json, "topicName", "");
+  c.topic_name = store::config_field<std::string>(json, "topicName", "");
   if (c.topic_name.empty()) throw std::invalid_argument("topic config without topicName");
-  c.read_queue_nums = field<std::int32_t>(json, "readQueueNums", 16);
-  c.write_queue_nums = field<std::int32_t>(json, "writeQueueNums", 16);
-  c.perm = field<std::int32_t>(json, "perm", 6);
-  c.topic_filter_type = field<std::string>(json, "topicFilterType", "SINGLE_TAG");
-  c.topic_sys_flag = field<std::int32_t>(json, "topicSysFlag", 0);
-  c.order = field<bool>(json, "order", false);
+  c.read_queue_nums = store::config_field<std::int32_t>(json, "readQueueNums", 16);
+  c.write_queue_nums = store::config_field<std::int32_t>(json, "writeQueueNums", 16);
+  c.perm = store::config_field<std::int32_t>(json, "perm", 6);
+  c.topic_filter_type = store::config_field<std::string>(json, "topicFilterType", "SINGLE_TAG");
+  c.topic_sys_flag = store::config_field<std::int32_t>(json, "topicSysFlag", 0);
+  c.order = store::config_field<bool>(json, "order", false);
   if (c.read_queue_nums < 0 || c.write_queue_nums < 0) {
     throw std::invalid_argument("topic " + c.topic_name + ": negative queue count");
   }
@@ -64,8 +51,8 @@ nlohmann::json to_json(const DataVersion& v) {
 DataVersion data_version_from_json(const nlohmann::json& json) {
   DataVersion v;
   if (!json.is_object()) return v;
-  v.counter = field<std::int64_t>(json, "counter", 0);
-  v.timestamp_ms = field<std::int64_t>(json, "timestamp", 0);
+  v.counter = store::config_field<std::int64_t>(json, "counter", 0);
+  v.timestamp_ms = store::config_field<std::int64_t>(json, "timestamp", 0);
   return v;
 }
 

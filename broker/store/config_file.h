@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,19 @@ std::optional<std::string> read_config_file(const std::string& path,
 // when one has content but neither parses as a JSON object, so that a corrupt file is never taken for an
 // empty table.
 std::optional<nlohmann::json> load_config_object(const std::string& path);
+
+// A field of a config object read as Java's fastjson binds it: absent or null gives `fallback`; a value of
+// the wrong type throws std::invalid_argument("field <name> has the wrong type").
+template <typename T>
+T config_field(const nlohmann::json& object, const char* name, T fallback) {
+  const auto it = object.find(name);
+  if (it == object.end() || it->is_null()) return fallback;
+  try {
+    return it->get<T>();
+  } catch (const std::exception&) {
+    throw std::invalid_argument(std::string("field ") + name + " has the wrong type");
+  }
+}
 
 // JSON plus fastjson's unquoted integer object keys ({0:123,-1:5}), which become string keys ("0", "-1").
 // Throws std::invalid_argument("... at offset N") on anything else that is not JSON.
