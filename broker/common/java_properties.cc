@@ -12,6 +12,7 @@
 #include "broker/common/java_properties.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -339,8 +340,38 @@ JavaProperties JavaProperties::load(const std::filesystem::path& path) {
   const auto fail = [&path](int error_number) -> ConfigError {
     return ConfigError("cannot read " + path.string() + ": " + std::strerror(error_number));
   };
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK so that opening a FIFO with no writer does not hang; the type is checked right after, on the
+  // open descriptor (not the path), so a file swapped in between cannot slip through.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) throw fail(errno);
+  struct stat status {};
+  if (::fstat(fd, &status) != 0) {
+    const int error_number = errno;
+    ::close(fd);
+    throw fail(error_number);
+  }
+  if (S_ISDIR(status.st_mode)) {
+    ::close(fd);
+    throw fail(EISDIR);
+  }
+  if (!S_ISREG(status.st_mode)) {
+    ::close(fd);
+    const char* kind = S_ISFIFO(status.st_mode)   ? "a FIFO"
+                       : S_ISCHR(status.st_mode)  ? "a character device"
+                       : S_ISBLK(status.st_mode)  ? "a block device"
+                       : S_ISSOCK(status.st_mode) ? "a socket"
+                                                  : "not a regular file";
+    throw ConfigError("cannot read " + path.string() + ": " + kind + ", a config must be a regular file");
+  }
+  const auto too_big = [&path](std::uint64_t size_bytes) -> ConfigError {
+    return ConfigError("cannot read " + path.string() + ": " + std::to_string(size_bytes) +
+                       " bytes, more than the " + std::to_string(kMaxConfigFileBytes) +
+                       " bytes a config file may have");
+  };
+  if (static_cast<std::uint64_t>(status.st_size) > kMaxConfigFileBytes) {
+    ::close(fd);
+    throw too_big(static_cast<std::uint64_t>(status.st_size));
+  }
   std::string text;
   char buffer[64 * 1024];
   while (true) {
@@ -353,6 +384,10 @@ JavaProperties JavaProperties::load(const std::filesystem::path& path) {
       throw fail(error_number);
     }
     text.append(buffer, static_cast<std::size_t>(read_bytes));
+    if (text.size() > kMaxConfigFileBytes) {  // the file grew after fstat
+      ::close(fd);
+      throw too_big(text.size());
+    }
   }
   ::close(fd);
   return parse(text, path.string());

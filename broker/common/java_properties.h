@@ -7,6 +7,7 @@
 // Errors (a malformed \u escape, an unreadable file) name the file and line.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -23,6 +24,10 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The largest config file load() reads: broker.conf files are a few KiB; the cap keeps a wrong path (a huge
+// log, /dev/zero) from taking the process's memory.
+inline constexpr std::uint64_t kMaxConfigFileBytes = 1u << 20;
+
 class JavaProperties {
  public:
   // Sets key to value; a key set again keeps its first position in keys_in_order().
@@ -37,7 +42,9 @@ class JavaProperties {
 
   // Parses text; source_name ("conf/broker.conf") prefixes every error as "source:line: ...".
   static JavaProperties parse(std::string_view text, const std::string& source_name);
-  // Reads and parses a file. Throws ConfigError when it cannot be read or parsed.
+  // Reads and parses a file. Throws ConfigError when it cannot be read or parsed, when it is not a regular
+  // file (a FIFO, a device such as /dev/zero: refused without reading, so never a hang) or when it is larger
+  // than kMaxConfigFileBytes.
   static JavaProperties load(const std::filesystem::path& path);
 
   // Renders key=value lines with Java's escaping of keys and values (java.util.Properties.store, without

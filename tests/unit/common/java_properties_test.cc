@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -356,6 +358,49 @@ TEST(JavaPropertiesTest, LoadOfDirectorySaysCannotRead) {
   } catch (const ConfigError& e) {
     EXPECT_EQ(std::string(e.what()), "cannot read /tmp: Is a directory");
   }
+}
+
+TEST(JavaPropertiesTest, LoadRefusesCharacterDeviceWithoutReading) {
+  // /dev/zero never ends: reading it would grow memory until the process dies (issue 9, item 7).
+  try {
+    JavaProperties::load("/dev/zero");
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "cannot read /dev/zero: a character device, a config must be a regular file");
+  }
+}
+
+TEST(JavaPropertiesTest, LoadRefusesFifoWithoutWaitingForAWriter) {
+  char dir_template[] = "/tmp/java_properties_test.XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::filesystem::path path = std::filesystem::path(dir_template) / "broker.conf";
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  try {
+    JavaProperties::load(path);
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "cannot read " + path.string() + ": a FIFO, a config must be a regular file");
+  }
+  std::filesystem::remove_all(dir_template);
+}
+
+TEST(JavaPropertiesTest, LoadRefusesFileLargerThanTheCap) {
+  char dir_template[] = "/tmp/java_properties_test.XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::filesystem::path path = std::filesystem::path(dir_template) / "broker.conf";
+  { std::ofstream(path) << "a=1\n"; }
+  std::filesystem::resize_file(path, kMaxConfigFileBytes + 1);  // sparse: cheap to make
+  try {
+    JavaProperties::load(path);
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), StartsWith("cannot read " + path.string() + ": " +
+                                     std::to_string(kMaxConfigFileBytes + 1) + " bytes, more than the"));
+  }
+  std::filesystem::resize_file(path, kMaxConfigFileBytes);  // exactly the cap is accepted
+  EXPECT_EQ(JavaProperties::load(path).get("a"), "1");
+  std::filesystem::remove_all(dir_template);
 }
 
 }  // namespace
