@@ -1,5 +1,5 @@
-// Parsing and checking the DLedger peer list (peers.h says why it is stricter than DLedger).
-#include "migrate/peers.h"
+// Parsing and checking the DLedger peer list (dledger_peers.h says why it is stricter than DLedger).
+#include "broker/common/dledger_peers.h"
 
 #include <algorithm>
 #include <cctype>
@@ -8,10 +8,9 @@
 
 #include "broker/common/java_properties.h"
 
-namespace rmq::migrate {
+namespace rmq::common {
 namespace {
 
-using common::ConfigError;
 
 bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -179,4 +178,4 @@ int parse_port(std::string_view text, std::string_view what) {
   return std::stoi(std::string(digits));
 }
 
-}  // namespace rmq::migrate
+}  // namespace rmq::common
