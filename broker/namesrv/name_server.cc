@@ -19,6 +19,7 @@ remoting::ServerOptions server_options(const NamesrvConfig& config) {
   options.host = "0.0.0.0";
   options.port = config.listen_port;
   options.io_threads = config.server_io_threads;
+  options.limits = config.server_limits;
   return options;
 }
 

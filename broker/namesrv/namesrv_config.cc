@@ -56,9 +56,14 @@ LoadedConfig apply_namesrv_properties(NamesrvConfig base, const common::JavaProp
       config.broker_channel_expired_time_ms = integer_value(properties, source_name, key, 1, kMaxMs);
     } else if (key == "serverSelectorThreads") {
       config.server_io_threads = static_cast<std::size_t>(integer_value(properties, source_name, key, 1, 64));
+    } else if (const remoting::ServerLimitKey* limit = remoting::find_server_limit_key(key)) {
+      config.server_limits.*limit->field = integer_value(properties, source_name, key, limit->min_value, limit->max_value);
     } else {
       loaded.warnings.push_back(where(properties, source_name, key) + ": unknown key, ignored");
     }
+  }
+  if (auto problem = remoting::check_server_limits(config.server_limits)) {
+    throw common::ConfigError(source_name + ": " + *problem);
   }
   return loaded;
 }
@@ -70,6 +75,9 @@ std::string format_namesrv_config(const NamesrvConfig& config) {
   out += "scanNotActiveBrokerInterval=" + std::to_string(config.scan_not_active_broker_interval_ms) + "\n";
   out += "brokerChannelExpiredTime=" + std::to_string(config.broker_channel_expired_time_ms) + "\n";
   out += "serverSelectorThreads=" + std::to_string(config.server_io_threads) + "\n";
+  for (const remoting::ServerLimitKey& limit : remoting::server_limit_keys()) {
+    out += std::string(limit.key) + "=" + std::to_string(config.server_limits.*limit.field) + "\n";
+  }
   return out;
 }
 

@@ -7,6 +7,10 @@
 //   brokerChannelExpiredTime     120000   ms without a registration after which a broker is dropped
 //                                         (4.9.x BROKER_CHANNEL_EXPIRED_TIME, a constant there)
 //   serverSelectorThreads        2        I/O threads serving connections
+//   serverChannelMaxIdleTimeSeconds, serverMaxConnections, serverReadBufferTotalBytes,
+//   writeBufferHighWaterMark, writeBufferLowWaterMark, serverWriteBufferTotalBytes
+//                                         connection limits: keys, defaults and ranges in
+//                                         broker/remoting/server_limits.h (the broker reads the same keys)
 //
 // An unknown key is a warning, never fatal (an operator's namesrv.conf may carry Java-only keys such as
 // rocketmqHome). A value that does not parse or is out of range is a ConfigError naming the key and file.
@@ -18,6 +22,7 @@
 #include <vector>
 
 #include "broker/common/java_properties.h"
+#include "broker/remoting/server_limits.h"
 
 namespace rmq::namesrv {
 
@@ -27,6 +32,7 @@ struct NamesrvConfig {
   std::int64_t scan_not_active_broker_interval_ms = 10'000;
   std::int64_t broker_channel_expired_time_ms = 120'000;
   std::size_t server_io_threads = 2;
+  remoting::ServerLimits server_limits;
 };
 
 // The defaults, with kvConfigPath = $HOME/namesrv/kvConfig.json ("./namesrv/kvConfig.json" without HOME).

@@ -22,10 +22,13 @@ namespace {
 
 using boost::asio::ip::tcp;
 
+// Every connection's buffer starts at this size and never goes below it; only growth beyond it counts
+// against the server's read budget.
 constexpr std::size_t kInitialReadBytes = 16 * 1024;
+// A read is offered at least this much free space (unless the frame in progress needs less).
 constexpr std::size_t kMinReadSpaceBytes = 4 * 1024;
-// An idle buffer larger than this (left over from a big frame) is given back.
-constexpr std::size_t kShrinkReadAboveBytes = 1024 * 1024;
+// How often an idle timeout is checked, at most; a shorter timeout is checked four times per period.
+constexpr std::chrono::milliseconds kMaxIdleCheckPeriod{1000};
 // One gathered write takes at most this many frames / bytes, so a deep queue cannot starve the strand.
 constexpr std::size_t kMaxFramesPerWrite = 64;
 constexpr std::size_t kMaxBytesPerWrite = 4 * 1024 * 1024;
@@ -67,34 +70,69 @@ void run_callback(const ResponseCallback& callback, InvokeResult result) {
 std::shared_ptr<Connection> Connection::create(std::shared_ptr<boost::asio::io_context> context, Strand strand,
                                                tcp::socket socket, std::uint64_t id,
                                                std::shared_ptr<const RequestDispatcher> dispatcher,
-                                               ClosedCallback on_closed) {
+                                               ClosedCallback on_closed, ConnectionOptions options) {
   return std::shared_ptr<Connection>(new Connection(std::move(context), std::move(strand), std::move(socket), id,
-                                                    std::move(dispatcher), std::move(on_closed)));
+                                                    std::move(dispatcher), std::move(on_closed),
+                                                    std::move(options)));
 }
 
 Connection::Connection(std::shared_ptr<boost::asio::io_context> context, Strand strand, tcp::socket socket,
                        std::uint64_t id, std::shared_ptr<const RequestDispatcher> dispatcher,
-                       ClosedCallback on_closed)
+                       ClosedCallback on_closed, ConnectionOptions options)
     : context_(std::move(context)),
       strand_(std::move(strand)),
       socket_(std::move(socket)),
       id_(id),
       dispatcher_(std::move(dispatcher)),
       on_closed_(std::move(on_closed)),
+      options_(std::move(options)),
       read_buffer_(kInitialReadBytes) {
   assert(context_ && dispatcher_);
+  assert(options_.write_low_water_bytes <= options_.write_high_water_bytes);
   boost::system::error_code error;
   peer_endpoint_ = socket_.remote_endpoint(error);
   peer_address_ = error ? std::string("unknown peer") : format_endpoint(peer_endpoint_);
   local_endpoint_ = socket_.local_endpoint(error);
 }
 
-Connection::~Connection() = default;
+Connection::~Connection() {
+  // do_close gave the budgets back; a connection destroyed without closing (never started) does it here.
+  if (options_.read_budget && read_budget_bytes_ > 0) options_.read_budget->release(read_budget_bytes_);
+  if (options_.write_budget && write_budget_bytes_ > 0) options_.write_budget->release(write_budget_bytes_);
+}
 
 void Connection::start() {
   boost::asio::dispatch(strand_, [self = shared_from_this()] {
-    if (!self->closed_) self->start_read();
+    if (self->closed_) return;
+    self->last_activity_ = std::chrono::steady_clock::now();
+    if (self->options_.idle_timeout_ms > 0) {
+      self->idle_timer_ = std::make_unique<boost::asio::steady_timer>(self->strand_);
+      self->schedule_idle_check();
+    }
+    self->start_read();
   });
+}
+
+void Connection::schedule_idle_check() {
+  const auto period = std::min<std::chrono::milliseconds>(
+      kMaxIdleCheckPeriod, std::chrono::milliseconds(std::max<std::int64_t>(1, options_.idle_timeout_ms / 4)));
+  idle_timer_->expires_after(period);
+  idle_timer_->async_wait([self = shared_from_this()](const boost::system::error_code& error) {
+    if (error != boost::asio::error::operation_aborted) self->on_idle_check();
+  });
+}
+
+void Connection::on_idle_check() {
+  if (closed_) return;
+  const auto idle = std::chrono::steady_clock::now() - last_activity_;
+  if (idle >= std::chrono::milliseconds(options_.idle_timeout_ms)) {
+    spdlog::info("remoting: closing connection from {}: nothing read or written for {} ms{}", peer_address_,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(idle).count(),
+                 queued_write_bytes_ > 0 ? fmt::format(" ({} reply bytes not taken)", queued_write_bytes_) : "");
+    do_close("idle timeout");
+    return;
+  }
+  schedule_idle_check();
 }
 
 void Connection::invoke_async(RemotingCommand request, std::int64_t timeout_ms, ResponseCallback callback) {
@@ -209,8 +247,28 @@ void Connection::on_call_timeout(std::int32_t opaque, std::int64_t timeout_ms) {
 void Connection::enqueue_write(Bytes frame) {
   assert(strand_.running_in_this_thread());
   if (closed_) return;
+  const std::size_t frame_bytes = frame.size();
+  if (options_.write_budget) {
+    const std::uint64_t total = options_.write_budget->acquire(frame_bytes);
+    write_budget_bytes_ += frame_bytes;
+    // Over the budget, the connections that are behind go first: a peer taking its replies has (almost)
+    // nothing queued and keeps working.
+    if (total > options_.write_budget->cap_bytes() && queued_write_bytes_ > options_.write_low_water_bytes) {
+      spdlog::warn("remoting: closing connection from {}: {} reply bytes not taken while all connections hold {} "
+                   "(serverWriteBufferTotalBytes {})",
+                   peer_address_, queued_write_bytes_, total, options_.write_budget->cap_bytes());
+      do_close("replies not taken, write budget exhausted");
+      return;
+    }
+  }
+  set_queued_write_bytes(queued_write_bytes_ + frame_bytes);
   write_queue_.push_back(std::move(frame));
   if (!write_in_progress_) start_write();
+}
+
+void Connection::set_queued_write_bytes(std::size_t bytes) {
+  queued_write_bytes_ = bytes;
+  queued_write_bytes_atomic_.store(bytes);
 }
 
 void Connection::start_write() {
@@ -221,25 +279,67 @@ void Connection::start_write() {
     writing_.push_back(std::move(write_queue_.front()));
     write_queue_.pop_front();
   }
-  std::vector<boost::asio::const_buffer> buffers;
-  buffers.reserve(writing_.size());
-  for (const Bytes& frame : writing_) buffers.emplace_back(boost::asio::buffer(frame));
+  writing_buffers_.clear();
+  writing_buffers_.reserve(writing_.size());
+  for (const Bytes& frame : writing_) writing_buffers_.emplace_back(boost::asio::buffer(frame));
   write_in_progress_ = true;
-  boost::asio::async_write(socket_, buffers,
-                           [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
-                             self->write_in_progress_ = false;
-                             self->writing_.clear();
-                             if (self->closed_) return;
-                             if (error) {
-                               self->do_close("write failed: " + error.message());
-                             } else if (!self->write_queue_.empty()) {
-                               self->start_write();
-                             }
+  // write_some, not async_write: every partial write is progress (for the idle timeout and the water marks).
+  socket_.async_write_some(writing_buffers_,
+                           [self = shared_from_this()](const boost::system::error_code& error, std::size_t bytes) {
+                             self->on_written(error, bytes);
                            });
 }
 
+void Connection::on_written(const boost::system::error_code& error, std::size_t bytes) {
+  if (closed_) {
+    write_in_progress_ = false;
+    writing_.clear();
+    writing_buffers_.clear();
+    return;
+  }
+  if (error) {
+    write_in_progress_ = false;
+    writing_buffers_.clear();
+    do_close("write failed: " + error.message());
+    writing_.clear();
+    return;
+  }
+  if (bytes > 0) last_activity_ = std::chrono::steady_clock::now();
+  assert(bytes <= queued_write_bytes_);
+  set_queued_write_bytes(queued_write_bytes_ - bytes);
+  if (options_.write_budget) {
+    options_.write_budget->release(bytes);
+    write_budget_bytes_ -= bytes;
+  }
+  std::size_t left = bytes;
+  std::size_t done_buffers = 0;
+  while (done_buffers < writing_buffers_.size() && left >= writing_buffers_[done_buffers].size()) {
+    left -= writing_buffers_[done_buffers].size();
+    ++done_buffers;
+  }
+  writing_buffers_.erase(writing_buffers_.begin(), writing_buffers_.begin() + static_cast<std::ptrdiff_t>(done_buffers));
+  if (!writing_buffers_.empty()) {
+    writing_buffers_.front() += left;
+    socket_.async_write_some(writing_buffers_,
+                             [self = shared_from_this()](const boost::system::error_code& next_error,
+                                                         std::size_t next_bytes) {
+                               self->on_written(next_error, next_bytes);
+                             });
+  } else {
+    write_in_progress_ = false;
+    writing_.clear();
+    if (!write_queue_.empty()) start_write();
+  }
+  if (reading_paused_ && queued_write_bytes_ <= options_.write_low_water_bytes) {
+    reading_paused_ = false;
+    process_input();
+  }
+}
+
 void Connection::start_read() {
+  if (closed_ || read_in_progress_ || reading_paused_) return;
   assert(read_end_ < read_buffer_.size());
+  read_in_progress_ = true;
   socket_.async_read_some(
       boost::asio::buffer(read_buffer_.data() + read_end_, read_buffer_.size() - read_end_),
       [self = shared_from_this()](const boost::system::error_code& error, std::size_t bytes) {
@@ -248,16 +348,36 @@ void Connection::start_read() {
 }
 
 void Connection::on_read(const boost::system::error_code& error, std::size_t bytes) {
-  if (closed_) return;
+  read_in_progress_ = false;
+  if (closed_) {
+    read_buffer_.release();  // do_close could not: this read still owned the buffer
+    return;
+  }
   if (error) {
     do_close(error == boost::asio::error::eof ? std::string("peer closed the connection") : error.message());
     return;
   }
+  if (bytes > 0) last_activity_ = std::chrono::steady_clock::now();
   read_end_ += bytes;
   assert(read_end_ <= read_buffer_.size());
+  process_input();
+}
 
+void Connection::process_input() {
+  assert(!read_in_progress_);
   std::size_t needed_bytes = kFramePrefixBytes;
   while (!closed_) {
+    if (write_backlogged()) {
+      // The peer is not taking its replies: leave its further requests undecoded (and unread, in TCP's
+      // buffers) until the queue drains to the low water mark.
+      if (!reading_paused_) {
+        spdlog::debug("remoting: {} reply bytes queued for {}; not reading from it until they drain",
+                      queued_write_bytes_, peer_address_);
+      }
+      reading_paused_ = true;
+      return;
+    }
+    if (read_end_ == read_begin_) break;
     DecodeResult result =
         decode_frame(ByteSpan(read_buffer_.data() + read_begin_, read_end_ - read_begin_));
     if (result.status == DecodeResult::Status::kError) {
@@ -275,19 +395,50 @@ void Connection::on_read(const boost::system::error_code& error, std::size_t byt
   }
   if (closed_) return;
 
-  // Keep the undecoded tail at the front and make room for the rest of its frame (at most 16 MiB: the
-  // decoder has already rejected anything announcing more).
+  // Keep the undecoded tail at the front. The buffer follows the bytes that have arrived, not the length a
+  // frame announces: it doubles while a frame's bytes keep coming (never past that frame's end, which the
+  // decoder has checked against the 16 MiB limit) and shrinks back once they are decoded.
   const std::size_t held_bytes = read_end_ - read_begin_;
-  if (held_bytes == 0 && read_buffer_.size() > kShrinkReadAboveBytes) {
-    Bytes(kInitialReadBytes).swap(read_buffer_);
-  } else if (read_begin_ > 0 && held_bytes > 0) {
+  if (read_begin_ > 0 && held_bytes > 0) {
     std::memmove(read_buffer_.data(), read_buffer_.data() + read_begin_, held_bytes);
   }
   read_begin_ = 0;
   read_end_ = held_bytes;
-  const std::size_t wanted_bytes = std::max(needed_bytes, held_bytes + kMinReadSpaceBytes);
-  if (read_buffer_.size() < wanted_bytes) read_buffer_.resize(wanted_bytes);
+  const std::size_t size = read_buffer_.size();
+  const std::size_t snug = std::max(kInitialReadBytes, held_bytes + kMinReadSpaceBytes);
+  std::size_t wanted = size;
+  if (size > 2 * snug) {
+    wanted = snug;
+  } else if (size - held_bytes < kMinReadSpaceBytes && size < needed_bytes) {
+    wanted = std::min(needed_bytes, std::max(2 * size, held_bytes + kMinReadSpaceBytes));
+  }
+  if (wanted != size && !resize_read_buffer(wanted, held_bytes)) return;
   start_read();
+}
+
+bool Connection::resize_read_buffer(std::size_t size_bytes, std::size_t keep_bytes) {
+  const std::size_t budget_bytes = size_bytes > kInitialReadBytes ? size_bytes - kInitialReadBytes : 0;
+  if (options_.read_budget && budget_bytes > read_budget_bytes_) {
+    if (!options_.read_budget->try_acquire(budget_bytes - read_budget_bytes_)) {
+      spdlog::warn("remoting: closing connection from {}: its partial frame of {} bytes would take the read buffers "
+                   "of all connections over {} bytes (serverReadBufferTotalBytes)",
+                   peer_address_, keep_bytes, options_.read_budget->cap_bytes());
+      do_close("read budget exhausted");
+      return false;
+    }
+  } else if (options_.read_budget && budget_bytes < read_budget_bytes_) {
+    options_.read_budget->release(read_budget_bytes_ - budget_bytes);
+  }
+  if (options_.read_budget) read_budget_bytes_ = budget_bytes;
+  try {
+    read_buffer_.resize(size_bytes, keep_bytes);
+  } catch (const std::bad_alloc&) {
+    spdlog::warn("remoting: closing connection from {}: no memory for a {}-byte read buffer", peer_address_,
+                 size_bytes);
+    do_close("out of memory for the read buffer");
+    return false;
+  }
+  return true;
 }
 
 void Connection::handle_command(RemotingCommand command) {
@@ -319,7 +470,16 @@ void Connection::do_close(const std::string& reason) {
   boost::system::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
+  if (idle_timer_) idle_timer_->cancel();
   write_queue_.clear();
+  set_queued_write_bytes(0);
+  if (options_.write_budget) options_.write_budget->release(write_budget_bytes_);
+  write_budget_bytes_ = 0;
+  if (options_.read_budget) options_.read_budget->release(read_budget_bytes_);
+  read_budget_bytes_ = 0;
+  read_begin_ = read_end_ = 0;
+  // A read in progress still owns the buffer; its handler frees it.
+  if (!read_in_progress_) read_buffer_.release();
 
   auto pending = std::move(pending_);
   pending_.clear();

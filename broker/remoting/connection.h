@@ -13,6 +13,16 @@
 // strand. Public methods may be called from any thread. Handlers and callbacks run on an I/O thread and
 // must not block; invoke_sync refuses to run on one (it would wait for the thread it is blocking).
 //
+// Limits (ConnectionOptions, set by the server from server_limits.h; a client's connections have none):
+//  * the read buffer grows with the bytes that arrive, never with what a frame merely announces, and shrinks
+//    when they are decoded; growth beyond the first 16 KiB is taken from the server's read budget, and a
+//    connection that would exceed it is closed;
+//  * replies not yet taken by the peer count against the server's write budget; at the high water mark the
+//    connection stops being read (the peer's further requests wait in TCP) until the queue is back at the
+//    low water mark; a connection that is already behind when the budget is exhausted is closed;
+//  * a connection with no byte read and no byte written for the idle timeout is closed, which also ends a
+//    peer that stopped reading (its writes make no progress, and it is not read meanwhile).
+//
 // Failure: malformed input (frame over 16 MiB, header past the frame's end, bad header) cannot be
 // resynchronized, so the connection is closed with one log line naming the peer and the reason. Closing
 // fails every pending call at once and then tells the owner (which removes it and runs the user's
@@ -21,6 +31,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <limits>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -33,7 +45,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "broker/remoting/byte_budget.h"
 #include "broker/remoting/invoke_result.h"
+#include "broker/remoting/read_buffer.h"
 #include "broker/remoting/remoting_command.h"
 
 namespace rmq::remoting {
@@ -41,6 +55,16 @@ namespace rmq::remoting {
 class RequestDispatcher;
 
 using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+
+// What a connection may hold and how long it may sit idle. The defaults are a client's: no limits.
+struct ConnectionOptions {
+  std::int64_t idle_timeout_ms = 0;  // 0: never closed for being idle
+  // Stop reading at or above `write_high_water_bytes` queued, read again at or below `write_low_water_bytes`.
+  std::size_t write_high_water_bytes = std::numeric_limits<std::size_t>::max();
+  std::size_t write_low_water_bytes = std::numeric_limits<std::size_t>::max();
+  std::shared_ptr<ByteBudget> read_budget;   // null: read buffers unbounded in total
+  std::shared_ptr<ByteBudget> write_budget;  // null: write queues unbounded in total
+};
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
@@ -50,7 +74,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static std::shared_ptr<Connection> create(std::shared_ptr<boost::asio::io_context> context, Strand strand,
                                             boost::asio::ip::tcp::socket socket, std::uint64_t id,
                                             std::shared_ptr<const RequestDispatcher> dispatcher,
-                                            ClosedCallback on_closed);
+                                            ClosedCallback on_closed, ConnectionOptions options = {});
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -64,6 +88,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // "ip:port" ("[v6]:port" for IPv6), as Java's RemotingHelper prints a channel's address.
   const std::string& peer_address() const { return peer_address_; }
   bool is_open() const { return open_.load(); }
+  // Bytes of replies and requests queued but not yet taken by the peer (approximate off the strand).
+  std::size_t queued_write_bytes() const { return queued_write_bytes_atomic_.load(); }
 
   // Sends `request` (its opaque is assigned here, its response and one-way bits cleared) and runs `callback`
   // once with the response, a timeout after `timeout_ms`, or the connection's loss. If the connection is
@@ -88,7 +114,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   };
 
   Connection(std::shared_ptr<boost::asio::io_context> context, Strand strand, boost::asio::ip::tcp::socket socket,
-             std::uint64_t id, std::shared_ptr<const RequestDispatcher> dispatcher, ClosedCallback on_closed);
+             std::uint64_t id, std::shared_ptr<const RequestDispatcher> dispatcher, ClosedCallback on_closed,
+             ConnectionOptions options);
 
   // Queues an answer produced by a Responder; false when the connection is closed.
   bool send_response(RemotingCommand response);
@@ -99,8 +126,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_call_timeout(std::int32_t opaque, std::int64_t timeout_ms);
   void enqueue_write(Bytes frame);
   void start_write();
+  void on_written(const boost::system::error_code& error, std::size_t bytes);
+  void set_queued_write_bytes(std::size_t bytes);
+  bool write_backlogged() const { return queued_write_bytes_ >= options_.write_high_water_bytes; }
   void start_read();
   void on_read(const boost::system::error_code& error, std::size_t bytes);
+  // Decodes and handles the buffered frames (unless the write queue is backlogged), sizes the buffer for
+  // what is still to come, and reads again.
+  void process_input();
+  // False when the connection was closed because the read budget would be exceeded or memory ran out.
+  bool resize_read_buffer(std::size_t size_bytes, std::size_t keep_bytes);
+  void schedule_idle_check();
+  void on_idle_check();
   void handle_command(RemotingCommand command);
   void do_close(const std::string& reason);
 
@@ -111,20 +148,30 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const std::uint64_t id_;
   const std::shared_ptr<const RequestDispatcher> dispatcher_;
   ClosedCallback on_closed_;
+  const ConnectionOptions options_;
   boost::asio::ip::tcp::endpoint peer_endpoint_;
   boost::asio::ip::tcp::endpoint local_endpoint_;
   std::string peer_address_;
   std::atomic<bool> open_{true};
   std::atomic<std::uint32_t> next_opaque_{0};
+  std::atomic<std::size_t> queued_write_bytes_atomic_{0};
 
   // Strand only from here on.
   bool closed_ = false;
-  Bytes read_buffer_;
+  ReadBuffer read_buffer_;
   std::size_t read_begin_ = 0;  // first byte not yet decoded
   std::size_t read_end_ = 0;    // one past the last byte received
+  std::size_t read_budget_bytes_ = 0;  // taken from options_.read_budget: the buffer's size beyond the first
+  bool read_in_progress_ = false;
+  bool reading_paused_ = false;  // backpressure: the write queue reached the high water mark
   std::deque<Bytes> write_queue_;
   std::vector<Bytes> writing_;  // the frames of the write in progress; kept alive until it completes
+  std::vector<boost::asio::const_buffer> writing_buffers_;  // what of `writing_` is still to be written
   bool write_in_progress_ = false;
+  std::size_t queued_write_bytes_ = 0;  // write_queue_ plus the unwritten part of writing_
+  std::size_t write_budget_bytes_ = 0;  // taken from options_.write_budget
+  std::chrono::steady_clock::time_point last_activity_;
+  std::unique_ptr<boost::asio::steady_timer> idle_timer_;
   std::unordered_map<std::int32_t, PendingCall> pending_;
 };
 

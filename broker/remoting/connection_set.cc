@@ -32,6 +32,11 @@ std::vector<std::shared_ptr<Connection>> ConnectionSet::snapshot() const {
   return result;
 }
 
+std::size_t ConnectionSet::size() const {
+  std::lock_guard lock(mutex_);
+  return connections_.size();
+}
+
 void ConnectionSet::close_all() {
   std::vector<std::shared_ptr<Connection>> open;
   {

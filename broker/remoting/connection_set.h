@@ -31,6 +31,7 @@ class ConnectionSet {
   // The callback a connection runs when it closes: forget it, then tell the user.
   void on_closed(const std::shared_ptr<Connection>& connection);
   std::vector<std::shared_ptr<Connection>> snapshot() const;
+  std::size_t size() const;
   // Refuses new connections and closes the open ones (asynchronously, on their strands).
   void close_all();
 

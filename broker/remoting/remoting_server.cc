@@ -20,7 +20,17 @@ constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 
 }  // namespace
 
-RemotingServer::RemotingServer(ServerOptions options) : options_(std::move(options)) {}
+RemotingServer::RemotingServer(ServerOptions options) : options_(std::move(options)) {
+  if (auto problem = check_server_limits(options_.limits)) throw std::invalid_argument("remoting: " + *problem);
+  const ServerLimits& limits = options_.limits;
+  read_budget_ = std::make_shared<ByteBudget>(static_cast<std::uint64_t>(limits.read_buffer_total_bytes));
+  write_budget_ = std::make_shared<ByteBudget>(static_cast<std::uint64_t>(limits.write_buffer_total_bytes));
+  connection_options_.idle_timeout_ms = limits.idle_timeout_seconds * 1000;
+  connection_options_.write_high_water_bytes = static_cast<std::size_t>(limits.write_high_water_bytes);
+  connection_options_.write_low_water_bytes = static_cast<std::size_t>(limits.write_low_water_bytes);
+  connection_options_.read_budget = read_budget_;
+  connection_options_.write_budget = write_budget_;
+}
 
 RemotingServer::~RemotingServer() { stop(); }
 
@@ -95,12 +105,27 @@ void RemotingServer::on_accept(const boost::system::error_code& error, Strand st
     return;
   }
   boost::system::error_code ignored;
+  if (connections_.size() >= static_cast<std::size_t>(options_.limits.max_connections)) {
+    // Closed before anything is read: the peer sees its connection reset or closed. One line per power of
+    // two refusals, so that a flood cannot fill the log.
+    ++refused_connections_;
+    if ((refused_connections_ & (refused_connections_ - 1)) == 0) {
+      const auto peer = socket.remote_endpoint(ignored);
+      spdlog::warn("remoting: port {} refused a connection from {} ({} refused so far): {} connections open "
+                   "(serverMaxConnections)",
+                   bound_port_, peer.address().to_string(), refused_connections_, options_.limits.max_connections);
+    }
+    socket.close(ignored);
+    accept_next();
+    return;
+  }
   socket.set_option(tcp::no_delay(true), ignored);
   auto connection = Connection::create(io_threads_->context(), strand, std::move(socket),
                                        connections_.next_id(), dispatcher_,
                                        [this](const std::shared_ptr<Connection>& closed) {
                                          connections_.on_closed(closed);
-                                       });
+                                       },
+                                       connection_options_);
   if (connections_.add(connection)) {
     if (opened_callback_) {
       // On the connection's strand, so it runs before any of the connection's requests are handled.

@@ -8,6 +8,8 @@
 //  * malformed input closes only the connection it came on, with one log line, and never the process;
 //  * the application can send its own requests to a client through the Connection (invoke_async with a
 //    timeout, invoke_oneway) and hears about every closed connection.
+// Limits (server_limits.h): connections beyond `limits.max_connections` are closed as soon as they are
+// accepted; the read and write budgets are shared by all connections of this server (one listening port).
 // Handlers run on the I/O threads (see RequestHandler), so one io_context with `io_threads` threads serves
 // all connections; a handler with slow work hands it to its own pool and answers from there.
 #pragma once
@@ -22,9 +24,11 @@
 #include <vector>
 
 #include "broker/remoting/connection.h"
+#include "broker/remoting/byte_budget.h"
 #include "broker/remoting/connection_set.h"
 #include "broker/remoting/io_threads.h"
 #include "broker/remoting/request_dispatcher.h"
+#include "broker/remoting/server_limits.h"
 
 namespace rmq::remoting {
 
@@ -32,6 +36,7 @@ struct ServerOptions {
   std::string host = "0.0.0.0";  // an IP address (v4 or v6), not a host name
   std::uint16_t port = 0;  // 0: an ephemeral port, see RemotingServer::port()
   std::size_t io_threads = 2;
+  ServerLimits limits;  // must pass check_server_limits (std::invalid_argument otherwise)
 };
 
 class RemotingServer {
@@ -53,6 +58,9 @@ class RemotingServer {
   // The bound port (the ephemeral one when the options said 0). Valid after start().
   std::uint16_t port() const { return bound_port_; }
   std::vector<std::shared_ptr<Connection>> connections() const { return connections_.snapshot(); }
+  // Bytes all connections hold now beyond their fixed read buffers, and in reply queues (for tests, metrics).
+  std::uint64_t read_budget_used_bytes() const { return read_budget_->used_bytes(); }
+  std::uint64_t write_budget_used_bytes() const { return write_budget_->used_bytes(); }
   // Stops accepting, closes every connection (failing calls in flight) and joins the I/O threads.
   // Idempotent; must not be called from a handler or callback.
   void stop();
@@ -62,6 +70,10 @@ class RemotingServer {
   void on_accept(const boost::system::error_code& error, Strand strand, boost::asio::ip::tcp::socket socket);
 
   ServerOptions options_;
+  ConnectionOptions connection_options_;
+  std::shared_ptr<ByteBudget> read_budget_;
+  std::shared_ptr<ByteBudget> write_budget_;
+  std::uint64_t refused_connections_ = 0;  // acceptor strand only
   std::shared_ptr<RequestDispatcher> dispatcher_ = std::make_shared<RequestDispatcher>();
   ConnectionCallback opened_callback_;
   ConnectionSet connections_;
