@@ -9,6 +9,7 @@ const char* to_string(PutStatus status) {
     case PutStatus::kServiceNotAvailable: return "SERVICE_NOT_AVAILABLE";
     case PutStatus::kMessageIllegal: return "MESSAGE_ILLEGAL";
     case PutStatus::kPropertiesSizeExceeded: return "PROPERTIES_SIZE_EXCEEDED";
+    case PutStatus::kOsPageCacheBusy: return "OS_PAGECACHE_BUSY";
     case PutStatus::kUnknownError: return "UNKNOWN_ERROR";
   }
   return "UNKNOWN_ERROR";

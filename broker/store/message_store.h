@@ -56,6 +56,9 @@ enum class PutStatus {
   kServiceNotAvailable,     // store shut down, or not writeable (disk full, I/O error)
   kMessageIllegal,          // body/topic/properties too large or otherwise not encodable
   kPropertiesSizeExceeded,  // properties longer than 32767 bytes
+  // The store cannot take the put now: too many appends wait for replication, or the last ones did not
+  // commit in time (DLedger mode; upstream OS_PAGECACHE_BUSY, answered SYSTEM_BUSY so the client retries).
+  kOsPageCacheBusy,
   kUnknownError,
 };
 const char* to_string(PutStatus status);
@@ -110,6 +113,7 @@ struct StoreStats {
   std::int64_t max_physical_offset = 0;       // end of the written commitlog
   std::int64_t flushed_physical_offset = 0;
   std::int64_t dispatch_behind_bytes = 0;
+  std::int64_t divided_commitlog_offset = -1;  // DLedger mode: where the DLedger region starts; -1 otherwise
   std::int64_t put_message_count = 0;         // since start
   std::int64_t get_message_count = 0;         // since start
   std::int64_t earliest_message_time_ms = -1; // store time of the oldest record, -1 when empty
