@@ -1,6 +1,7 @@
 #include "migrate/commitlog_check.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -101,8 +102,16 @@ SideReport open_side(const std::string& role, const StoreLocation& location, boo
   side.role = role;
   side.location = location;
   side.files = store::list_commitlog_files(location.commitlog_dir, location.file_size_bytes);
+  for (const auto& p : side.files.problems) {
+    if (p.kind == store::problem_kind::kSymlinkedFile) throw CheckRefused(location.given + ": " + p.detail);
+  }
   // A check that compares nothing must not say "consistent": an empty master is almost always a wrong path.
-  if (require_files && side.files.files.empty()) {
+  // A directory whose commitlog files are all unusable (wrong size, not regular files) is not empty: it is
+  // reported as CORRUPT with those problems.
+  const bool has_layout_corruption =
+      std::any_of(side.files.problems.begin(), side.files.problems.end(),
+                  [](const StoreProblem& p) { return p.is_corruption(); });
+  if (require_files && side.files.files.empty() && !has_layout_corruption) {
     throw common::ConfigError(location.given + ": no commitlog file in " + location.commitlog_dir.string() +
                               " (files are named by their 20-digit start offset)");
   }
@@ -358,10 +367,39 @@ void finish(CheckReport& report) {
   }
 }
 
+// A directory compared with itself is always "consistent": the most dangerous all-clear a check can give.
+// Compared by device and inode, so two spellings of one directory (a symlink, a bind mount, "a/../a") are
+// caught too.
+void refuse_same_directory(const StoreLocation& master, const std::vector<StoreLocation>& slaves) {
+  std::vector<const StoreLocation*> all{&master};
+  for (const auto& s : slaves) all.push_back(&s);
+  std::vector<std::pair<dev_t, ino_t>> ids;
+  for (const StoreLocation* location : all) {
+    struct stat status {};
+    if (::stat(location->commitlog_dir.c_str(), &status) != 0) {
+      throw common::ConfigError(location->given + ": commitlog directory " + location->commitlog_dir.string() +
+                                " does not exist");
+    }
+    ids.emplace_back(status.st_dev, status.st_ino);
+  }
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (ids[i] != ids[j]) continue;
+      std::error_code ec;
+      const fs::path canonical = fs::weakly_canonical(all[i]->commitlog_dir, ec);
+      throw common::ConfigError((j == 0 ? "--master " : "--slave ") + all[j]->given + " and --slave " +
+                                all[i]->given + " are the same commitlog directory (" +
+                                (ec ? all[i]->commitlog_dir : canonical).string() +
+                                "): comparing a directory with itself proves nothing");
+    }
+  }
+}
+
 }  // namespace
 
 CheckReport check_commitlogs(const StoreLocation& master, const std::vector<StoreLocation>& slaves,
                              const CheckOptions& options) {
+  refuse_same_directory(master, slaves);
   CheckReport report;
   report.master = open_side("master", master, true);
   for (const auto& s : slaves) report.slaves.push_back(open_side("slave", s, false));

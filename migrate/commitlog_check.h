@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -88,12 +89,19 @@ struct CheckOptions {
   bool show_progress = false;  // a progress line on stderr
 };
 
-// Compares master with each slave. Throws common::IoError when a file cannot be read and common::ConfigError
-// when a location is unusable.
+// The check declines to judge a store it cannot vouch for: a symlinked commitlog file (exit 4).
+class CheckRefused : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Compares master with each slave. Throws common::IoError when a file cannot be read, common::ConfigError
+// when a location is unusable or two of them are the same directory (by device and inode), CheckRefused when
+// a side holds a symlinked commitlog file.
 CheckReport check_commitlogs(const StoreLocation& master, const std::vector<StoreLocation>& slaves,
                              const CheckOptions& options);
 
-// One store's integrity alone (`--store`): verdict CORRUPT or CONSISTENT.
+// One store's integrity alone (`--store`): verdict CORRUPT or CONSISTENT; CheckRefused as above.
 CheckReport check_single_store(const StoreLocation& store, const CheckOptions& options);
 
 // The stable `-o json` schema (man/rmqctl.1, "JSON OUTPUT").

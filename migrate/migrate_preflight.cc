@@ -90,7 +90,9 @@ void check_old_brokers(const MigrationPlan& plan, PreflightResult& r) {
 
 void check_commitlog_layout(const std::string& role, const store::CommitlogFiles& files, PreflightResult& r) {
   for (const auto& p : files.problems) {
-    if (p.is_corruption()) {
+    if (p.kind == store::problem_kind::kSymlinkedFile) {  // refused up front, before any copy
+      r.problems.push_back({ProblemClass::kRefusal, role + " commitlog " + files.dir.string() + ": " + p.detail});
+    } else if (p.is_corruption()) {
       r.problems.push_back({ProblemClass::kProblem, role + " commitlog " + files.dir.string() +
                                                         " is not contiguous files of one size: " + p.detail});
     }

@@ -20,6 +20,8 @@
 namespace rmq::store {
 
 inline constexpr std::uint64_t kDefaultCommitlogFileSize = 1024ull * 1024 * 1024;  // mappedFileSizeCommitLog
+// The largest file size upstream can configure: MessageStoreConfig.mappedFileSizeCommitLog is a Java int.
+inline constexpr std::uint64_t kMaxCommitlogFileSize = 2147483647ull;
 
 struct CommitlogFile {
   std::string name;               // "00000000001073741824"

@@ -18,6 +18,8 @@ inline constexpr const char* kTornTail = "torn_tail";              // the last r
 inline constexpr const char* kWrongFileSize = "wrong_file_size";   // 20-digit name, size unlike the others
 inline constexpr const char* kMissingFile = "missing_file";        // a gap in the file sequence
 inline constexpr const char* kMisalignedFile = "misaligned_file";  // start offset not a multiple of the size
+inline constexpr const char* kNotRegularFile = "not_regular_file";  // 20-digit name on a FIFO, directory, device
+inline constexpr const char* kSymlinkedFile = "symlinked_file";     // 20-digit name on a symbolic link
 // Record corruption: where upstream recovery would stop and truncate.
 inline constexpr const char* kBadMagic = "bad_magic";
 inline constexpr const char* kBadSize = "bad_size";

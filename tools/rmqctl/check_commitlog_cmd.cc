@@ -1,6 +1,7 @@
 // `rmqctl check-commitlog`: the upgrade guide's md5sum step plus a record-level comparison
 // (migrate/commitlog_check.h). Output: a text report ending with the next step, or `-o json` (the schema in
-// man/rmqctl.1). Exit codes: 0 consistent, 1 inconsistent, 2 usage or config error, 3 corrupt, 5 I/O error.
+// man/rmqctl.1). Exit codes: 0 consistent, 1 inconsistent, 2 usage or config error (also: the same directory
+// given twice), 3 corrupt, 4 refused (a symlinked commitlog file), 5 I/O error.
 #include <iostream>
 #include <string>
 #include <vector>
@@ -65,6 +66,9 @@ int run_check(const CheckArgs& args) {
   } catch (const common::ConfigError& e) {
     std::cerr << "rmqctl check-commitlog: " << e.what() << "\n";
     return common::kExitUsage;
+  } catch (const migrate::CheckRefused& e) {
+    std::cerr << "rmqctl check-commitlog: refused: " << e.what() << "\n";
+    return common::kExitRefused;
   } catch (const common::IoError& e) {
     std::cerr << "rmqctl check-commitlog: I/O error: " << e.what() << "\n";
     return common::kExitIo;

@@ -1,0 +1,179 @@
+// rmqctl's wrong all-clears and hangs (issue 9, item 7), each through the real binary:
+// - check-commitlog with one directory as master and slave (also two spellings of it) exits 2, not CONSISTENT;
+// - a FIFO or a directory under the newest commitlog file's name is CORRUPT (the Java broker refuses the store);
+// - a symlinked commitlog file is refused up front (exit 4) by check-commitlog and by migrate --dry-run, naming
+//   the file, before anything is copied;
+// - gen-conf --from a FIFO or /dev/zero exits 2 at once instead of hanging while memory grows;
+// - a sparse 100 GiB commitlog file is reported from its size alone: no byte of it is read.
+// Every child runs under a timeout, so a hang fails the test instead of the suite.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tests/cli/migrate_test_support.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace rmq::migrate_test;
+
+constexpr int kTimeoutMs = 30'000;
+
+class RmqctlHardening : public ::testing::Test {
+ protected:
+  ProcessResult rmqctl(const std::vector<std::string>& args) {
+    return run(rmqctl_path(), args, tmp_.path(), {}, kTimeoutMs);
+  }
+  // The commitlog files of a store, oldest first.
+  static std::vector<fs::path> commitlog_files(const fs::path& store_root) {
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(store_root / "commitlog")) files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    return files;
+  }
+  static bool mentions(const std::string& text, const std::string& what) {
+    return text.find(what) != std::string::npos;
+  }
+
+  rmq::testing::TempDir tmp_;
+};
+
+TEST_F(RmqctlHardening, CheckWithTheSameDirectoryTwiceExitsTwo) {
+  const StorePair pair = generate_pair(tmp_.path(), "consistent");
+  const fs::path link = tmp_.path() / "master-link";
+  fs::create_directory_symlink(pair.master_root, link);
+  const std::vector<std::pair<std::string, std::string>> spellings = {
+      {pair.master_root.string(), pair.master_root.string()},                   // literally the same
+      {pair.master_root.string(), (pair.master_root / "commitlog").string()},   // store root and its commitlog
+      {pair.master_root.string(), link.string()},                               // through a symlink
+      {pair.master_root.string(), (pair.master_root / ".." / "master").string()},
+      {pair.master_conf.string(), pair.master_root.string()},                   // its broker.conf and the dir
+  };
+  for (const auto& [master, slave] : spellings) {
+    const ProcessResult r = rmqctl({"check-commitlog", "--master", master, "--slave", slave});
+    EXPECT_EQ(r.exit_code, 2) << master << " vs " << slave << "\n" << r.describe();
+    EXPECT_FALSE(mentions(r.out, "CONSISTENT")) << r.out;
+    EXPECT_TRUE(mentions(r.err, "same commitlog directory")) << r.err;
+  }
+  // A second slave that is the first slave again is caught too.
+  const ProcessResult r = rmqctl({"check-commitlog", "--master", pair.master_root.string(), "--slave",
+                                  pair.slave_root.string(), "--slave", pair.slave_root.string()});
+  EXPECT_EQ(r.exit_code, 2) << r.describe();
+}
+
+TEST_F(RmqctlHardening, AFifoOrADirectoryInPlaceOfTheNewestFileIsCorrupt) {
+  for (const char* kind_name : {"fifo", "directory"}) {
+    const std::string kind = kind_name;
+    fs::create_directories(tmp_.path() / kind);
+    const StorePair pair = generate_pair(tmp_.path() / kind, "master-only");
+    const fs::path newest = commitlog_files(pair.master_root).back();
+    fs::remove(newest);
+    if (kind == "fifo") {
+      ASSERT_EQ(::mkfifo(newest.c_str(), 0600), 0);
+    } else {
+      fs::create_directory(newest);
+    }
+    const ProcessResult r = rmqctl({"check-commitlog", "--store", pair.master_root.string(), "-o", "json"});
+    ASSERT_FALSE(r.timed_out) << kind;
+    EXPECT_EQ(r.exit_code, 3) << kind << "\n" << r.describe();
+    const nlohmann::json report = r.json();
+    EXPECT_EQ(report.value("verdict", ""), "CORRUPT") << kind;
+    bool named = false;
+    for (const auto& p : report["store"]["problems"]) {
+      if (p.value("kind", "") == "not_regular_file" && mentions(p.value("detail", ""), newest.string())) named = true;
+    }
+    EXPECT_TRUE(named) << kind << ": " << report["store"]["problems"].dump();
+  }
+}
+
+TEST_F(RmqctlHardening, ASymlinkedCommitlogFileIsRefusedByCheckAndByMigrateDryRun) {
+  const StorePair pair = generate_pair(tmp_.path(), "consistent");
+  const fs::path newest = commitlog_files(pair.master_root).back();
+  const fs::path elsewhere = tmp_.path() / "moved-commitlog-file";
+  fs::rename(newest, elsewhere);
+  fs::create_symlink(elsewhere, newest);
+
+  const ProcessResult check = rmqctl({"check-commitlog", "--master", pair.master_root.string(), "--slave",
+                                      pair.slave_root.string()});
+  EXPECT_EQ(check.exit_code, 4) << check.describe();
+  EXPECT_TRUE(mentions(check.err, newest.string())) << check.err;
+  EXPECT_TRUE(mentions(check.err, "symbolic link")) << check.err;
+
+  const fs::path target = tmp_.path() / "new";
+  const ProcessResult dry = rmqctl(migrate_args(pair, target, {"--dry-run"}));
+  EXPECT_EQ(dry.exit_code, 4) << dry.describe();
+  EXPECT_TRUE(mentions(dry.out + dry.err, newest.string())) << dry.describe();
+  const ProcessResult real = rmqctl(migrate_args(pair, target));
+  EXPECT_EQ(real.exit_code, 4) << real.describe();
+  EXPECT_EQ(stopping_phase(real.json()), "preflight") << real.describe();
+  EXPECT_TRUE(mentions(real.out, "symbolic link")) << real.describe();
+  // Nothing was copied.
+  std::error_code ec;
+  bool copied_commitlog = false;
+  for (auto it = fs::recursive_directory_iterator(target, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it->path().parent_path().filename() == "commitlog") copied_commitlog = true;
+  }
+  EXPECT_FALSE(copied_commitlog);
+}
+
+TEST_F(RmqctlHardening, GenConfFromAFifoOrDevZeroExitsTwoAtOnce) {
+  const fs::path fifo = tmp_.path() / "broker.conf";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::string& from : {fifo.string(), std::string("/dev/zero")}) {
+    const ProcessResult r =
+        rmqctl({"gen-conf", "--peers", kPeers, "--store-root", (tmp_.path() / "stores").string(), "--out",
+                (tmp_.path() / "conf").string(), "--from", from});
+    ASSERT_FALSE(r.timed_out) << from;
+    EXPECT_EQ(r.exit_code, 2) << from << "\n" << r.describe();
+    EXPECT_TRUE(mentions(r.err, from)) << r.err;
+    EXPECT_TRUE(mentions(r.err, "regular file")) << r.err;
+  }
+}
+
+TEST_F(RmqctlHardening, ASparseHundredGiBCommitlogFileIsReportedFromItsSizeAlone) {
+  // The only commitlog file, 100 GiB of holes: no configured size says otherwise, and reading it took 181 s.
+  const fs::path store = tmp_.path() / "store";
+  fs::create_directories(store / "commitlog");
+  const fs::path huge = store / "commitlog" / "00000000000000000000";
+  { std::ofstream(huge.string()); }
+  constexpr std::uint64_t kHundredGiB = 100ull << 30;
+  fs::resize_file(huge, kHundredGiB);
+
+  const ProcessResult r = rmqctl({"check-commitlog", "--store", store.string(), "-o", "json"});
+  ASSERT_FALSE(r.timed_out) << "the file was read";
+  EXPECT_EQ(r.exit_code, 3) << r.describe();
+  const nlohmann::json report = r.json();
+  EXPECT_EQ(report.value("verdict", ""), "CORRUPT");
+  EXPECT_EQ(report["timings"]["scan_bytes"], 0) << "bytes of the sparse file were scanned";
+  EXPECT_EQ(report["timings"]["md5_bytes"], 0) << "bytes of the sparse file were hashed";
+  bool named = false;
+  for (const auto& p : report["store"]["problems"]) {
+    const std::string detail = p.value("detail", "");
+    if (p.value("kind", "") == "wrong_file_size" && mentions(detail, huge.string()) &&
+        mentions(detail, std::to_string(kHundredGiB) + " bytes")) {
+      named = true;
+    }
+  }
+  EXPECT_TRUE(named) << report["store"]["problems"].dump();
+
+  // Beside a store's real files it is reported the same way, and the real files are still checked.
+  const StorePair pair = generate_pair(tmp_.path(), "master-only");
+  const std::vector<fs::path> files = commitlog_files(pair.master_root);
+  const fs::path next = pair.master_root / "commitlog" / "00000000000010485760";  // after the last 1 MiB file
+  ASSERT_LT(files.back().filename().string(), next.filename().string());
+  { std::ofstream(next.string()); }
+  fs::resize_file(next, 10ull << 30);
+  const ProcessResult beside = rmqctl({"check-commitlog", "--store", pair.master_root.string(), "-o", "json"});
+  ASSERT_FALSE(beside.timed_out);
+  const nlohmann::json j = beside.json();
+  EXPECT_EQ(j["timings"]["scan_bytes"], files.size() * kFileSizeBytes);
+  EXPECT_TRUE(mentions(j["store"]["problems"].dump(), "10737418240 bytes")) << j["store"]["problems"].dump();
+}
+
+}  // namespace
