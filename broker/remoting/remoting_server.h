@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "broker/remoting/connection.h"
@@ -33,6 +34,11 @@
 namespace rmq::remoting {
 
 struct ServerOptions {
+  ServerOptions() = default;
+  ServerOptions(std::string listen_host, std::uint16_t listen_port, std::size_t thread_count,
+                ServerLimits server_limits = {})
+      : host(std::move(listen_host)), port(listen_port), io_threads(thread_count), limits(server_limits) {}
+
   std::string host = "0.0.0.0";  // an IP address (v4 or v6), not a host name
   std::uint16_t port = 0;  // 0: an ephemeral port, see RemotingServer::port()
   std::size_t io_threads = 2;
