@@ -178,6 +178,19 @@ const KeyTable& key_table(const std::string& source) {
   str("dLegerGroup", &BrokerConfig::dleger_group);
   str("dLegerPeers", &BrokerConfig::dleger_peers);
   str("dLegerSelfId", &BrokerConfig::dleger_self_id);
+  // The connection limits: the same keys and ranges as the name server's (broker/remoting/server_limits.h).
+  for (const remoting::ServerLimitKey& limit : remoting::server_limit_keys()) {
+    table[limit.key] = {[limit, source](BrokerConfig& c, const std::string& v) {
+                          const std::int64_t parsed = parse_long(source, limit.key, v);
+                          if (parsed < limit.min_value || parsed > limit.max_value) {
+                            bad_value(source, limit.key, v,
+                                      "in [" + std::to_string(limit.min_value) + ", " +
+                                          std::to_string(limit.max_value) + "]");
+                          }
+                          c.server_limits.*limit.field = parsed;
+                        },
+                        [limit](const BrokerConfig& c) { return show_value(c.server_limits.*limit.field); }};
+  }
   return table;
 }
 
@@ -318,6 +331,7 @@ BrokerConfigLoad parse_broker_config(const common::JavaProperties& properties, c
     if (key == "haListenPort") ha_port_set = true;
   }
   if (namesrv_override) c.namesrv_addr = *namesrv_override;
+  if (auto problem = remoting::check_server_limits(c.server_limits)) throw ConfigError(source_name + ": key " + *problem);
   if (c.broker_name.empty()) c.broker_name = local_host_name();
   if (c.broker_ip1.empty()) c.broker_ip1 = default_broker_ip();
   if (c.broker_ip2.empty()) c.broker_ip2 = c.broker_ip1;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "broker/common/java_properties.h"
+#include "broker/remoting/server_limits.h"
 #include "broker/store/message_store.h"
 
 namespace rmq::server {
@@ -53,6 +54,8 @@ struct BrokerConfig {
 
   // NettyServerConfig
   std::int32_t listen_port = 10911;
+  // serverChannelMaxIdleTimeSeconds, serverMaxConnections, ... (broker/remoting/server_limits.h)
+  remoting::ServerLimits server_limits;
 
   // MessageStoreConfig
   std::string store_path_root_dir;     // default: $HOME/store

@@ -101,8 +101,8 @@ void BrokerController::start() {
   query_ = std::make_unique<QueryMessageProcessor>(*services_);
 
   const std::size_t io_threads = std::max<std::size_t>(2, std::thread::hardware_concurrency());
-  server_ = std::make_unique<remoting::RemotingServer>(
-      remoting::ServerOptions{"0.0.0.0", static_cast<std::uint16_t>(config_.listen_port), io_threads});
+  server_ = std::make_unique<remoting::RemotingServer>(remoting::ServerOptions{
+      "0.0.0.0", static_cast<std::uint16_t>(config_.listen_port), io_threads, config_.server_limits});
   register_broker_processors(*server_, *send_, *pull_, *client_manage_, *consumer_manage_, *admin_, *query_,
                              *services_);
   pull_->start();
@@ -118,7 +118,8 @@ void BrokerController::start() {
   }
   if (config_.listen_port > 2) {
     vip_server_ = std::make_unique<remoting::RemotingServer>(
-        remoting::ServerOptions{"0.0.0.0", static_cast<std::uint16_t>(config_.listen_port - 2), 1});
+        remoting::ServerOptions{"0.0.0.0", static_cast<std::uint16_t>(config_.listen_port - 2), 1,
+                                config_.server_limits});
     register_broker_processors(*vip_server_, *send_, *pull_, *client_manage_, *consumer_manage_, *admin_, *query_,
                                *services_);
     try {
