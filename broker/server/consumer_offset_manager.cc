@@ -2,6 +2,7 @@
 #include "broker/server/consumer_offset_manager.h"
 
 #include <filesystem>
+#include <spdlog/spdlog.h>
 #include <stdexcept>
 
 #include "broker/remoting/ext_fields.h"
@@ -25,15 +26,19 @@ void ConsumerOffsetManager::load() {
   auto table = json.find("offsetTable");
   if (table == json.end() || !table->is_object()) return;
   std::map<std::string, std::map<std::int32_t, std::int64_t>> loaded;
+  // One bad entry (a topic@group that is not an object, a queue id or offset that is not an integer) is
+  // skipped with a warning naming it; it must not keep the broker from starting.
   for (auto it = table->begin(); it != table->end(); ++it) {
     if (!it.value().is_object()) {
-      throw std::runtime_error(config_path_ + ": offsetTable." + it.key() + " is not an object");
+      spdlog::warn("broker: {}: offsetTable.\"{}\" skipped: not an object", config_path_, it.key());
+      continue;
     }
     for (auto q = it.value().begin(); q != it.value().end(); ++q) {
       const auto queue_id = remoting::parse_java_long(q.key());
       if (!queue_id || *queue_id < INT32_MIN || *queue_id > INT32_MAX || !q.value().is_number_integer()) {
-        throw std::runtime_error(config_path_ + ": offsetTable." + it.key() + "." + q.key() +
-                                 ": expected an integer queue id and offset");
+        spdlog::warn("broker: {}: offsetTable.\"{}\".\"{}\" skipped: expected an integer queue id and offset",
+                     config_path_, it.key(), q.key());
+        continue;
       }
       loaded[it.key()][static_cast<std::int32_t>(*queue_id)] = q.value().get<std::int64_t>();
     }
@@ -64,6 +69,11 @@ std::optional<std::int64_t> ConsumerOffsetManager::query(const std::string& grou
   auto q = it->second.find(queue_id);
   if (q == it->second.end() || q->second < 0) return std::nullopt;
   return q->second;
+}
+
+void ConsumerOffsetManager::merge_from_master(const std::map<std::string, std::map<std::int32_t, std::int64_t>>& table) {
+  std::lock_guard lock(mutex_);
+  for (const auto& [key, queues] : table) table_[key] = queues;
 }
 
 std::map<std::string, std::map<std::int32_t, std::int64_t>> ConsumerOffsetManager::snapshot() const {

@@ -22,12 +22,18 @@ class ConsumerOffsetManager {
  public:
   explicit ConsumerOffsetManager(std::string config_path);
 
-  void load();  // throws std::runtime_error naming the file when it and its .bak are unusable
+  // Throws std::runtime_error naming the file when it and its .bak are unusable; one bad entry is skipped
+  // with a warning naming it.
+  void load();
   void persist();
 
   void commit(const std::string& group, const std::string& topic, std::int32_t queue_id, std::int64_t offset);
   // The stored offset, or nullopt when there is none or it is negative.
   std::optional<std::int64_t> query(const std::string& group, const std::string& topic, std::int32_t queue_id) const;
+
+  // Follower sync in DLedger mode (slave_synchronize.h): every "<topic>@<group>" entry of the leader's table
+  // replaces ours (upstream offsetTable.putAll); entries only we have stay. The caller persists.
+  void merge_from_master(const std::map<std::string, std::map<std::int32_t, std::int64_t>>& table);
 
   // "<topic>@<group>" -> queue -> offset.
   std::map<std::string, std::map<std::int32_t, std::int64_t>> snapshot() const;

@@ -8,6 +8,7 @@
 #include "broker/server/delay_levels.h"
 #include "broker/server/property_edit.h"
 #include "broker/server/request_fields.h"
+#include "broker/server/service_not_available.h"
 #include "broker/store/batch_items.h"
 #include "broker/store/message_properties.h"
 
@@ -64,17 +65,15 @@ std::int32_t random_below(std::int32_t bound) {
 }
 
 // The code and remark a store status is answered with (4.9.x SendMessageProcessor.handlePutMessageResult).
-std::pair<std::int32_t, std::optional<std::string>> send_status_answer(const store::PutResult& result) {
+std::pair<std::int32_t, std::optional<std::string>> send_status_answer(const store::PutResult& result,
+                                                                       const BrokerConfig& config) {
   switch (result.status) {
     case store::PutStatus::kOk:
       return {rc::kSuccess, std::nullopt};
     case store::PutStatus::kFlushDiskTimeout:
       return {rc::kFlushDiskTimeout, std::nullopt};
     case store::PutStatus::kServiceNotAvailable:
-      return {rc::kServiceNotAvailable,
-              "service not available now. It may be caused by one of the following reasons: the broker's disk is "
-              "full, messages are put to the slave, permission denied, etc." +
-                  (result.detail.empty() ? std::string() : " (" + result.detail + ")")};
+      return {rc::kServiceNotAvailable, service_not_available_remark(config)};
     case store::PutStatus::kMessageIllegal:
     case store::PutStatus::kPropertiesSizeExceeded:
       return {rc::kMessageIllegal, "the message is illegal, maybe msg body or properties length not matched. msg "
@@ -142,6 +141,12 @@ void SendMessageProcessor::register_on(remoting::RemotingServer& server) {
 void SendMessageProcessor::process_send(remoting::RemotingCommand request, const remoting::Responder& responder) {
   const BrokerConfig& config = services_.config();
   SendHeader header = parse_send_header(request);
+  // Only a writable master stores a send (dledger-group.md 2.3): a follower, a candidate and a leader still
+  // catching up answer 14 before anything is created or written, never a silent write.
+  if (!services_.role().writable()) {
+    responder.respond(rc::kServiceNotAvailable, service_not_available_remark(config));
+    return;
+  }
   // A stored record's properties are at most 32767 bytes (2-byte length); longer ones could never be stored,
   // and parsing megabytes of them would only stall the send pool. Refuse them before any work.
   if (header.properties.size() > static_cast<std::size_t>(kMaxPropertiesBytes)) {
@@ -165,6 +170,15 @@ void SendMessageProcessor::process_send(remoting::RemotingCommand request, const
   if (is_not_allowed_send_topic(header.topic)) {
     responder.respond(rc::kNoPermission, "Sending message to topic[" + header.topic + "] is forbidden.");
     return;
+  }
+  // A %RETRY%/%DLQ% topic names a consumer group: an empty or invalid one (a send to plain `%RETRY%`) would
+  // otherwise become a group and a topic in the config files. Answered like a group that cannot be found
+  // (5.x findSubscriptionGroupConfig returns null for an illegal name: 26).
+  if (auto group = group_of_group_topic(header.topic)) {
+    if (auto problem = validate_group_name(*group)) {
+      responder.respond(rc::kSubscriptionGroupNotExist, "subscription group not exist, " + *group + " (" + *problem + ")");
+      return;
+    }
   }
   auto topic_config = services_.topics().select(header.topic);
   if (!topic_config) {
@@ -230,7 +244,7 @@ void SendMessageProcessor::process_send(remoting::RemotingCommand request, const
 
   const store::HostAddress born_host = born_host_of(responder);
   auto done = [responder, queue_id, topic, this](const store::PutResult& result) {
-    auto [code, remark] = send_status_answer(result);
+    auto [code, remark] = send_status_answer(result, services_.config());
     remoting::RemotingCommand response;
     response.code = code;
     response.remark = remark;
@@ -327,6 +341,11 @@ void SendMessageProcessor::process_send_back(remoting::RemotingCommand request,
   std::int32_t delay_level = required_int32(f, "delayLevel");
   const bool unit_mode = optional_bool(f, "unitMode", false);
   const auto max_reconsume_field = optional_int32(f, "maxReconsumeTimes");
+  // A follower stores nothing: 4.9.x answers the store's refusal as SYSTEM_ERROR with the status name.
+  if (!services_.role().writable()) {
+    responder.respond(rc::kSystemError, "SERVICE_NOT_AVAILABLE");
+    return;
+  }
 
   auto group_config = services_.groups().find_or_create(group);
   if (!group_config) {

@@ -57,11 +57,13 @@ void SubscriptionGroupManager::load() {
   auto table = json.find("subscriptionGroupTable");
   if (table != json.end() && table->is_object()) {
     for (auto it = table->begin(); it != table->end(); ++it) {
+      // One bad entry (a group without a name, a field of the wrong type) is skipped with a warning: it must
+      // not keep the broker from starting. A file that does not parse at all is still refused (load_config_object).
       try {
         auto c = subscription_group_from_json(it.value());
         table_[c.group_name] = c;
       } catch (const std::exception& e) {
-        throw std::runtime_error(config_path_ + ": subscriptionGroupTable." + it.key() + ": " + e.what());
+        spdlog::warn("broker: {}: subscriptionGroupTable.\"{}\" skipped: {}", config_path_, it.key(), e.what());
       }
     }
   }
@@ -84,6 +86,11 @@ std::optional<SubscriptionGroupConfig> SubscriptionGroupManager::find_or_create(
     auto it = table_.find(group);
     if (it != table_.end()) return it->second;
     if (!auto_create_) return std::nullopt;
+    // Never create (and persist) a group the loader or a client could not use again.
+    if (auto problem = validate_group_name(group)) {
+      spdlog::warn("broker: subscription group \"{}\" not created: {}", group, *problem);
+      return std::nullopt;
+    }
     created.group_name = group;
     table_[group] = created;
     data_version_.next_version(now_ms());
@@ -105,12 +112,27 @@ std::optional<SubscriptionGroupConfig> SubscriptionGroupManager::select(const st
 }
 
 void SubscriptionGroupManager::update(const SubscriptionGroupConfig& config) {
+  if (auto problem = validate_group_name(config.group_name)) {
+    throw std::invalid_argument("subscription group \"" + config.group_name + "\": " + *problem);
+  }
   {
     std::lock_guard lock(mutex_);
     table_[config.group_name] = config;
     data_version_.next_version(now_ms());
   }
   persist();
+}
+
+bool SubscriptionGroupManager::replace_from_master(std::map<std::string, SubscriptionGroupConfig> table,
+                                                   const DataVersion& version) {
+  {
+    std::lock_guard lock(mutex_);
+    if (data_version_ == version) return false;
+    table_ = std::move(table);
+    data_version_ = version;
+  }
+  persist();
+  return true;
 }
 
 nlohmann::json SubscriptionGroupManager::to_json_document() const {

@@ -38,13 +38,21 @@ class SubscriptionGroupManager {
  public:
   SubscriptionGroupManager(bool auto_create, std::string config_path);
 
-  void load();  // throws std::runtime_error naming the file when it and its .bak are unusable
+  // Throws std::runtime_error naming the file when it and its .bak are unusable; one bad entry is skipped
+  // with a warning naming it.
+  void load();
   void persist();
 
-  // findSubscriptionGroupConfig: the group, auto-created when allowed; nullopt otherwise.
+  // findSubscriptionGroupConfig: the group, auto-created when allowed and its name is valid
+  // (validate_group_name); nullopt otherwise.
   std::optional<SubscriptionGroupConfig> find_or_create(const std::string& group);
   std::optional<SubscriptionGroupConfig> select(const std::string& group) const;
-  void update(const SubscriptionGroupConfig& config);
+  void update(const SubscriptionGroupConfig& config);  // std::invalid_argument for an invalid group name
+
+  // Follower sync in DLedger mode (slave_synchronize.h, upstream SlaveSynchronize.syncSubscriptionGroupConfig):
+  // when `version` differs from ours, the whole table and its DataVersion become the leader's and are
+  // persisted. Returns whether anything changed.
+  bool replace_from_master(std::map<std::string, SubscriptionGroupConfig> table, const DataVersion& version);
 
   nlohmann::json to_json_document() const;
   std::string encode_pretty() const;

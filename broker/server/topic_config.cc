@@ -85,6 +85,12 @@ std::optional<std::string> validate_group_name(std::string_view group) {
   return std::nullopt;
 }
 
+std::optional<std::string> group_of_group_topic(std::string_view topic) {
+  if (topic.starts_with(kRetryGroupTopicPrefix)) return std::string(topic.substr(kRetryGroupTopicPrefix.size()));
+  if (topic.starts_with(kDlqGroupTopicPrefix)) return std::string(topic.substr(kDlqGroupTopicPrefix.size()));
+  return std::nullopt;
+}
+
 std::string dump_json(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

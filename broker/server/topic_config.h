@@ -77,6 +77,10 @@ std::optional<std::string> validate_topic_name(std::string_view topic);
 // topic, and short enough for the prefix (127 - 7). Checked before any group/topic is created from client
 // input, so raw bytes from a ROCKETMQ binary header never reach a table or a JSON dump. nullopt when fine.
 std::optional<std::string> validate_group_name(std::string_view group);
+// The group a %RETRY%<group> or %DLQ%<group> topic belongs to (the text after the prefix, possibly empty);
+// nullopt for any other topic. Every path that derives a group from a topic validates it with
+// validate_group_name before the group or the topic is created.
+std::optional<std::string> group_of_group_topic(std::string_view topic);
 // JSON text for the wire and the files: invalid UTF-8 is replaced (U+FFFD), never thrown.
 std::string dump_json(const nlohmann::json& value);
 // Topics no client may send to (TopicValidator.isNotAllowedSendTopic).

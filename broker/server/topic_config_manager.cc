@@ -48,11 +48,12 @@ void TopicConfigManager::load() {
   auto table = json.find("topicConfigTable");
   if (table != json.end() && table->is_object()) {
     for (auto it = table->begin(); it != table->end(); ++it) {
+      // One bad entry is skipped with a warning naming it; it must not keep the broker from starting.
       try {
         TopicConfig c = topic_config_from_json(it.value());
         table_[c.topic_name] = c;
       } catch (const std::exception& e) {
-        throw std::runtime_error(config_path_ + ": topicConfigTable." + it.key() + ": " + e.what());
+        spdlog::warn("broker: {}: topicConfigTable.\"{}\" skipped: {}", config_path_, it.key(), e.what());
       }
     }
   }
@@ -89,6 +90,10 @@ std::optional<TopicConfig> TopicConfigManager::create_topic_in_send(const std::s
     std::lock_guard lock(mutex_);
     auto existing = table_.find(topic);
     if (existing != table_.end()) return existing->second;
+    if (auto problem = validate_topic_name(topic)) {
+      spdlog::warn("broker: topic \"{}\" not created: {}", topic, *problem);
+      return std::nullopt;
+    }
     auto tmpl = table_.find(default_topic);
     if (tmpl == table_.end() || !perm::inherited(tmpl->second.perm)) {
       spdlog::warn("broker: cannot auto-create topic {}: template {} {}", topic, default_topic,
@@ -116,6 +121,9 @@ TopicConfig TopicConfigManager::create_if_absent(const std::string& topic, std::
     std::lock_guard lock(mutex_);
     auto existing = table_.find(topic);
     if (existing != table_.end()) return existing->second;
+    if (auto problem = validate_topic_name(topic)) {
+      throw std::invalid_argument("topic \"" + topic + "\" not created: " + *problem);
+    }
     created = make_topic(topic, queue_nums, perm_bits);
     created.topic_sys_flag = topic_sys_flag;
     table_[topic] = created;
@@ -127,6 +135,9 @@ TopicConfig TopicConfigManager::create_if_absent(const std::string& topic, std::
 }
 
 void TopicConfigManager::update(const TopicConfig& config) {
+  if (auto problem = validate_topic_name(config.topic_name)) {
+    throw std::invalid_argument("topic \"" + config.topic_name + "\": " + *problem);
+  }
   {
     std::lock_guard lock(mutex_);
     table_[config.topic_name] = config;
@@ -135,6 +146,21 @@ void TopicConfigManager::update(const TopicConfig& config) {
   spdlog::info("broker: topic {} updated (read {} write {} perm {})", config.topic_name, config.read_queue_nums,
                config.write_queue_nums, config.perm);
   after_change();
+}
+
+bool TopicConfigManager::replace_from_master(std::map<std::string, TopicConfig> table, const DataVersion& version) {
+  {
+    std::lock_guard lock(mutex_);
+    if (data_version_ == version) return false;
+    table_ = std::move(table);
+    data_version_ = version;
+  }
+  try {
+    persist();
+  } catch (const std::exception& e) {
+    spdlog::error("broker: cannot persist {}: {}", config_path_, e.what());
+  }
+  return true;
 }
 
 std::map<std::string, TopicConfig> TopicConfigManager::snapshot() const {

@@ -29,7 +29,7 @@ class TopicConfigManager {
   TopicConfigManager(const BrokerConfig& config, std::string config_path);
 
   // Loads topics.json (or .bak). Missing is fine. Throws std::runtime_error naming the file when it exists
-  // but neither it nor its .bak parses.
+  // but neither it nor its .bak parses; one bad entry is skipped with a warning naming it.
   void load();
   void persist();
 
@@ -48,6 +48,11 @@ class TopicConfigManager {
                                std::int32_t topic_sys_flag);
   // UPDATE_AND_CREATE_TOPIC: create or overwrite.
   void update(const TopicConfig& config);
+
+  // Follower sync in DLedger mode (slave_synchronize.h, upstream SlaveSynchronize.syncTopicConfig): when
+  // `version` differs from ours, the whole table and its DataVersion become the leader's and are persisted.
+  // Returns whether anything changed. The change listener is not called (a follower's topics are not routes).
+  bool replace_from_master(std::map<std::string, TopicConfig> table, const DataVersion& version);
 
   std::map<std::string, TopicConfig> snapshot() const;
   DataVersion data_version() const;
