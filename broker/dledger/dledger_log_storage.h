@@ -1,0 +1,47 @@
+// The Raft core's view of the durable log (raft::LogStorage) over the DLedger entry store, plus the hard state
+// the runtime last made durable in `currterm`.
+//
+// Index mapping: raft index i is DLedger index i - 1 (entry_codec.h says how the bytes map). The store must
+// begin at DLedger index 0 (a log whose first files were deleted is not supported by the core yet; the node
+// refuses to start on one).
+//
+// term() is called for every append the leader sends and every one a follower checks, so the terms of the
+// most recent entries are cached (kTermCacheEntries); older ones are read from the store.
+//
+// Not thread-safe: the node's runtime thread uses it (under the node's store lock). Crash: nothing here is
+// durable by itself; it reflects what the store and currterm hold.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+
+#include "broker/raft/log_storage.h"
+#include "broker/store/dledger_entry_store.h"
+
+namespace rmq::dledger {
+
+class DLedgerLogStorage final : public raft::LogStorage {
+ public:
+  static constexpr std::size_t kTermCacheEntries = 1 << 16;
+
+  DLedgerLogStorage(store::DLedgerEntryStore& store, raft::HardState hard_state);
+
+  raft::HardState hard_state() const override { return hard_state_; }
+  raft::Index last_index() const override;
+  raft::Term term(raft::Index index) const override;
+  void entries(raft::Index lo, raft::Index hi, std::size_t max_bytes, std::vector<raft::Entry>& out) const override;
+
+  // The runtime calls these after it changed the durable state.
+  void set_hard_state(const raft::HardState& hard_state) { hard_state_ = hard_state; }
+  void appended(raft::Index index, raft::Term term);
+  void truncated_from(raft::Index index);
+
+ private:
+  store::DLedgerEntryStore& store_;
+  raft::HardState hard_state_;
+  // Terms of entries [cache_first_, cache_first_ + cache_.size()).
+  std::deque<raft::Term> cache_;
+  raft::Index cache_first_ = 0;
+};
+
+}  // namespace rmq::dledger
