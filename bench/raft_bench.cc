@@ -62,6 +62,7 @@ class InMemoryCluster {
           Batch b = n->core->ready();
           n->storage.append(b.entries);
           if (b.hard_state) n->storage.set_hard_state(*b.hard_state);
+          for (Message& m : b.messages_before_persist) inbox_.push_back(std::move(m));
           for (Message& m : b.messages) inbox_.push_back(std::move(m));
           n->applied += b.committed_entries.size();
           n->core->advance(b);

@@ -28,7 +28,8 @@ std::string Config::validate() const {
   if (max_inflight_msgs == 0) return "max_inflight_msgs must be positive";
   if (max_inflight_bytes == 0) return "max_inflight_bytes must be positive";
   if (max_apply_bytes == 0) return "max_apply_bytes must be positive";
-  if ((unsafe_count_previous_term_replicas || unsafe_vote_before_persist) && !allow_unsafe_for_tests) {
+  if ((unsafe_count_previous_term_replicas || unsafe_vote_before_persist || unsafe_leader_counts_unwritten) &&
+      !allow_unsafe_for_tests) {
     return "unsafe_ switches are for tests only (set allow_unsafe_for_tests)";
   }
   return {};

@@ -34,4 +34,9 @@ void MemoryLogStorage::append(const std::vector<Entry>& entries) {
   }
 }
 
+void MemoryLogStorage::truncate_from(Index index) {
+  RMQ_RAFT_CHECK(index >= 1, "storage truncate_from(0)");
+  if (index <= entries_.size()) entries_.resize(index - 1);
+}
+
 }  // namespace rmq::raft

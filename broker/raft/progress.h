@@ -6,6 +6,10 @@
 //  - kReplicate: the follower accepted an append, so its log matches up to match_index. The leader streams
 //    appends optimistically (next_index runs ahead of match_index), bounded by the Inflights window.
 //
+// A follower whose next entry is below the leader's first index (the leader deleted it with an expired file)
+// cannot be replicated to at all: needs_deleted_entries() says so, nothing is sent but heartbeats, and the
+// leader reports it once (Batch::followers_needing_deleted_entries) instead of probing in a loop.
+//
 // A rejection in kReplicate drops back to kProbe. All of this is volatile leader state (Raft Figure 2):
 // a new leader starts every follower in kProbe with next_index = its last index + 1 and match_index = 0.
 #pragma once
@@ -31,6 +35,9 @@ class Progress {
   const Inflights& inflights() const { return inflights_; }
   bool recent_active() const { return recent_active_; }
   void set_recent_active(bool active) { recent_active_ = active; }
+  // The follower needs entries below the leader's first index; see above. Cleared once an append can be sent.
+  bool needs_deleted_entries() const { return needs_deleted_entries_; }
+  void set_needs_deleted_entries(bool needs) { needs_deleted_entries_ = needs; }
 
   // Whether the leader must hold further appends back: in kProbe after one was sent and not yet answered, in
   // kReplicate while the in-flight window is full.
@@ -63,6 +70,7 @@ class Progress {
   bool probe_sent_ = false;
   bool recent_active_ = false;
   bool acked_since_check_ = false;
+  bool needs_deleted_entries_ = false;
   Inflights inflights_;
 };
 

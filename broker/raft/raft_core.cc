@@ -11,31 +11,64 @@
 namespace rmq::raft {
 namespace {
 
-Config validated(Config config) {
-  if (std::string err = config.validate(); !err.empty()) throw std::invalid_argument("raft config: " + err);
-  return config;
+Index first_index_of(const LogStorage& storage) { return std::max<Index>(1, storage.first_index()); }
+
+// The last entry already applied: the runtime's, but never below the deleted prefix (deleted entries were
+// applied before their files expired).
+Index initial_applied(const LogStorage& storage, const Config& config) {
+  return std::max(config.applied_index, first_index_of(storage) - 1);
 }
 
 // The commit index to start from: the persisted one, or the applied one if the runtime applied further
 // (it only ever applies committed entries, so that is committed too).
 Index initial_commit(const LogStorage& storage, const Config& config) {
-  return std::max(storage.hard_state().commit_index, config.applied_index);
+  return std::max(storage.hard_state().commit_index, initial_applied(storage, config));
 }
 
 MessageType response_type(MessageType request) {
   return request == MessageType::kPreVote ? MessageType::kPreVoteResponse : MessageType::kVoteResponse;
 }
 
+const Config& checked(const Config& config, const LogStorage& storage) {
+  if (std::optional<StartError> err = RaftCore::check_start(config, storage)) throw StartRefused(std::move(*err));
+  return config;
+}
+
 }  // namespace
 
-RaftCore::RaftCore(Config config, const LogStorage& storage)
-    : config_(validated(std::move(config))),
-      rand_(config_.seed ^ (config_.id * 0x9E3779B97F4A7C15ull)),
-      log_(storage, initial_commit(storage, config_), config_.applied_index) {
+std::optional<StartError> RaftCore::check_start(const Config& config, const LogStorage& storage) {
+  using Kind = StartError::Kind;
+  if (std::string err = config.validate(); !err.empty()) return StartError{Kind::kBadConfig, "raft config: " + err};
   const HardState hs = storage.hard_state();
-  if (hs.vote != kNoNode && !is_voter(hs.vote)) {
-    throw std::invalid_argument("raft: persisted vote for " + std::to_string(hs.vote) + " who is not a voter");
+  if (hs.vote != kNoNode && std::find(config.voters.begin(), config.voters.end(), hs.vote) == config.voters.end()) {
+    return StartError{Kind::kVoteNotVoter, "raft: persisted vote for " + std::to_string(hs.vote) +
+                                               " who is not a voter of this group"};
   }
+  const Index first = storage.first_index();
+  const Index last = storage.last_index();
+  if (first > 1 && first > last) {
+    return StartError{Kind::kFirstIndexPastLast, "raft: the durable log holds no entries (first index " +
+                                                     std::to_string(first) + ", last index " + std::to_string(last) +
+                                                     "): every entry was deleted"};
+  }
+  if (hs.commit_index > last || config.applied_index > last) {
+    const bool from_commit = hs.commit_index > last;
+    return StartError{
+        Kind::kCommitPastLastIndex,
+        "raft: " + std::string(from_commit ? "persisted commit index " : "applied index ") +
+            std::to_string(from_commit ? hs.commit_index : config.applied_index) +
+            " is past the last durable entry " + std::to_string(last) +
+            ": this node lost committed entries (disk replaced or log truncated) and must not rejoin as if it had "
+            "nothing to lose"};
+  }
+  return std::nullopt;
+}
+
+RaftCore::RaftCore(Config config, const LogStorage& storage)
+    : config_(checked(config, storage)),
+      rand_(config_.seed ^ (config_.id * 0x9E3779B97F4A7C15ull)),
+      log_(storage, initial_commit(storage, config_), initial_applied(storage, config_)) {
+  const HardState hs = storage.hard_state();
   term_ = hs.term;
   vote_ = hs.vote;
   prev_hard_state_ = hs;
@@ -64,6 +97,10 @@ void RaftCore::reset(Term term) {
   heartbeat_elapsed_ticks_ = 0;
   reset_randomized_election_timeout();
   lead_transferee_ = kNoNode;
+  transfer_target_index_ = 0;
+  transfer_elapsed_ticks_ = 0;
+  transfer_to_preferred_ = false;
+  needs_deleted_reports_.clear();
   votes_.clear();
   progress_.clear();
   uncommitted_.clear();
@@ -141,6 +178,12 @@ void RaftCore::tick_election() {
 void RaftCore::tick_leader() {
   ++heartbeat_elapsed_ticks_;
   ++election_elapsed_ticks_;
+  if (preferred_retry_wait_ticks_ > 0) --preferred_retry_wait_ticks_;
+  if (lead_transferee_ != kNoNode) {
+    const std::uint32_t limit =
+        config_.transfer_timeout_ticks != 0 ? config_.transfer_timeout_ticks : config_.election_timeout_ticks;
+    if (++transfer_elapsed_ticks_ >= limit) abort_transfer();
+  }
   if (election_elapsed_ticks_ >= config_.election_timeout_ticks) {
     election_elapsed_ticks_ = 0;
     if (config_.check_quorum && !quorum_active()) {
@@ -152,13 +195,15 @@ void RaftCore::tick_leader() {
     for (auto& [peer, pr] : progress_) {
       if (peer != config_.id && pr.check_stalled()) maybe_send_append(peer, true);
     }
-    // A transfer gets one election timeout to complete.
-    lead_transferee_ = kNoNode;
   }
   if (heartbeat_elapsed_ticks_ >= config_.heartbeat_interval_ticks) {
     heartbeat_elapsed_ticks_ = 0;
     broadcast_heartbeat();
-    maybe_transfer_to_preferred();
+    if (lead_transferee_ != kNoNode) {
+      push_transfer();  // resends a TimeoutNow or an append that may have been lost
+    } else {
+      maybe_transfer_to_preferred();
+    }
   }
 }
 
@@ -409,7 +454,10 @@ void RaftCore::handle_append(const Message& m) {
     send(std::move(r));
     return;
   }
-  if (std::optional<Index> last_new = log_.maybe_append(m.log_index, m.log_term, m.commit_index, m.entries)) {
+  Index truncated_from = 0;
+  if (std::optional<Index> last_new =
+          log_.maybe_append(m.log_index, m.log_term, m.commit_index, m.entries, &truncated_from)) {
+    if (truncated_from != 0) drop_acks_from(truncated_from);
     r.log_index = *last_new;
     send(std::move(r));
     return;
@@ -467,7 +515,7 @@ void RaftCore::handle_append_response(const Message& m) {
     maybe_send_append(m.from, true);
   }
   send_appends_while_possible(m.from);
-  if (m.from == lead_transferee_ && pr.match_index() == log_.last_index()) send_timeout_now(m.from);
+  if (m.from == lead_transferee_ && pr.match_index() >= transfer_target_index_) send_timeout_now(m.from);
 }
 
 void RaftCore::handle_heartbeat_response(const Message& m) {
@@ -481,11 +529,41 @@ void RaftCore::handle_heartbeat_response(const Message& m) {
 
 void RaftCore::send(Message m) {
   m.from = config_.id;
-  msgs_.push_back(std::move(m));
+  if (may_send_before_persist(m)) {
+    early_msgs_.push_back(std::move(m));
+  } else {
+    msgs_.push_back(std::move(m));
+  }
+}
+
+void RaftCore::drop_acks_from(Index index) {
+  // An acknowledgement still waiting for the next batch promises entries that batch will now not write (it
+  // writes their replacements): sent anyway, it would let the old leader count a copy that never existed.
+  std::erase_if(msgs_, [index](const Message& q) {
+    return q.type == MessageType::kAppendResponse && !q.reject && q.log_index >= index;
+  });
+}
+
+bool RaftCore::may_send_before_persist(const Message& m) const {
+  // A leader's appends, heartbeats and TimeoutNow promise nothing about its own disk (its term is durable: it
+  // was elected by votes requested only after its term and vote were). Everything else may (batch.h).
+  if (role_ != Role::kLeader) return false;
+  return m.type == MessageType::kAppend || m.type == MessageType::kHeartbeat ||
+         m.type == MessageType::kTimeoutNow;
 }
 
 bool RaftCore::maybe_send_append(NodeId to, bool send_if_empty) {
   Progress& pr = progress_.at(to);
+  const Index first = log_.first_index();
+  if (first > 1 && pr.next_index() <= first) {
+    // The follower needs entries we deleted (or the term of the one before our first): nothing to send.
+    if (!pr.needs_deleted_entries()) {
+      pr.set_needs_deleted_entries(true);
+      needs_deleted_reports_.push_back({to, pr.next_index(), first});
+    }
+    return false;
+  }
+  pr.set_needs_deleted_entries(false);
   if (pr.paused()) return false;
   const Index prev = pr.next_index() - 1;
   std::vector<Entry> entries = log_.entries_from(pr.next_index(), config_.max_append_bytes);
@@ -559,15 +637,43 @@ bool RaftCore::maybe_commit() {
 }
 
 void RaftCore::update_self_progress() {
-  // The leader counts its own copy only once the runtime reported it durable.
-  progress_.at(config_.id).set_match_for_self(log_.stable_index());
+  // The leader counts its own copy only once the runtime reported it durable (its appends went out before).
+  progress_.at(config_.id)
+      .set_match_for_self(config_.unsafe_leader_counts_unwritten ? log_.last_index() : log_.stable_index());
 }
 
 void RaftCore::maybe_transfer_to_preferred() {
   const NodeId preferred = config_.preferred_leader_id;
   if (preferred == kNoNode || preferred == config_.id || lead_transferee_ != kNoNode) return;
+  if (preferred_retry_wait_ticks_ > 0) return;
   const Progress& pr = progress_.at(preferred);
-  if (pr.recent_active() && pr.match_index() == log_.last_index()) transfer_leadership(preferred);
+  // Keeping up, not exactly caught up: under steady load a follower's match index trails the leader's last
+  // index by the appends in flight. The transfer stops new proposals, so it catches up within a round trip.
+  if (pr.recent_active() && pr.state() == Progress::State::kReplicate && pr.match_index() >= log_.committed() &&
+      log_.committed() > 0) {
+    transfer_leadership(preferred);
+    transfer_to_preferred_ = true;
+  }
+}
+
+void RaftCore::abort_transfer() {
+  if (transfer_to_preferred_) {
+    preferred_retry_wait_ticks_ = config_.preferred_leader_retry_ticks != 0 ? config_.preferred_leader_retry_ticks
+                                                                            : 5 * config_.election_timeout_ticks;
+  }
+  lead_transferee_ = kNoNode;
+  transfer_target_index_ = 0;
+  transfer_elapsed_ticks_ = 0;
+  transfer_to_preferred_ = false;
+}
+
+void RaftCore::push_transfer() {
+  if (lead_transferee_ == kNoNode) return;
+  if (progress_.at(lead_transferee_).match_index() >= transfer_target_index_) {
+    send_timeout_now(lead_transferee_);
+  } else {
+    maybe_send_append(lead_transferee_, true);
+  }
 }
 
 // --- client and admin inputs ----------------------------------------------------------------------------
@@ -610,6 +716,10 @@ ProposeResult RaftCore::propose_many(std::vector<Bytes> data) {
   uncommitted_bytes_ += bytes;
   log_.append(std::move(entries));
   broadcast_pending_ = true;
+  if (config_.unsafe_leader_counts_unwritten) {
+    update_self_progress();
+    maybe_commit();
+  }
   result.status = ProposeStatus::kAccepted;
   result.index = first;
   result.term = term_;
@@ -619,13 +729,11 @@ ProposeResult RaftCore::propose_many(std::vector<Bytes> data) {
 bool RaftCore::transfer_leadership(NodeId transferee) {
   if (role_ != Role::kLeader || transferee == config_.id || !is_voter(transferee)) return false;
   if (lead_transferee_ == transferee) return true;
+  abort_transfer();  // a transfer to someone else is replaced
   lead_transferee_ = transferee;
-  election_elapsed_ticks_ = 0;  // the transfer must complete within one election timeout
-  if (progress_.at(transferee).match_index() == log_.last_index()) {
-    send_timeout_now(transferee);
-  } else {
-    maybe_send_append(transferee, true);
-  }
+  // Proposals are refused from now on, so the last index stays put until the transfer ends.
+  transfer_target_index_ = log_.last_index();
+  push_transfer();
   return true;
 }
 
@@ -633,14 +741,17 @@ bool RaftCore::transfer_leadership(NodeId transferee) {
 
 bool RaftCore::has_ready() const {
   if (batch_outstanding_) return false;
-  return !msgs_.empty() || broadcast_pending_ || log_.has_unstable() || log_.has_next_committed_entries() ||
-         hard_state_to_persist() != prev_hard_state_ || soft_state() != prev_soft_state_;
+  return !msgs_.empty() || !early_msgs_.empty() || broadcast_pending_ || log_.has_unstable() ||
+         log_.has_next_committed_entries() || hard_state_to_persist() != prev_hard_state_ ||
+         soft_state() != prev_soft_state_ || !needs_deleted_reports_.empty();
 }
 
 Batch RaftCore::ready() {
   RMQ_RAFT_CHECK(!batch_outstanding_, "ready() called before advance() of the previous batch");
   flush_broadcast();
   Batch b;
+  b.messages_before_persist = std::move(early_msgs_);
+  early_msgs_.clear();
   if (log_.has_unstable()) {
     b.entries = log_.unstable_entries();
     if (log_.storage_needs_truncation()) b.truncate_from_index = b.entries.front().index;
@@ -651,11 +762,13 @@ Batch RaftCore::ready() {
   prev_hard_state_ = hs;
   b.messages = std::move(msgs_);
   msgs_.clear();
-  b.committed_entries = log_.next_committed_entries(config_.max_apply_bytes);
+  b.committed_entries = take_committed_entries();
   b.commit_index = log_.committed();
   b.soft_state = soft_state();
   b.soft_state_changed = b.soft_state != prev_soft_state_;
   prev_soft_state_ = b.soft_state;
+  b.followers_needing_deleted_entries = std::move(needs_deleted_reports_);
+  needs_deleted_reports_.clear();
   batch_outstanding_ = true;
   return b;
 }
@@ -664,11 +777,42 @@ void RaftCore::advance(const Batch& batch) {
   RMQ_RAFT_CHECK(batch_outstanding_, "advance() without an outstanding batch");
   batch_outstanding_ = false;
   if (!batch.entries.empty()) log_.stable_to(batch.entries.back().index, batch.entries.back().term);
-  if (!batch.committed_entries.empty()) log_.applied_to(batch.committed_entries.back().index);
   if (role_ == Role::kLeader) {
     update_self_progress();
     if (maybe_commit()) broadcast_pending_ = true;
   }
+}
+
+void RaftCore::persist_failed(const Batch& batch) {
+  RMQ_RAFT_CHECK(batch_outstanding_, "persist_failed() without an outstanding batch");
+  (void)batch;
+  batch_outstanding_ = false;
+  // The entries are still in the unstable tail, so the next batch writes them again (with truncate_from_index
+  // if the storage still holds stale entries there). Term and vote are written again unless they are durable.
+  prev_hard_state_ = log_.storage().hard_state();
+}
+
+std::vector<Message> RaftCore::take_messages_before_persist() {
+  flush_broadcast();
+  std::vector<Message> out = std::move(early_msgs_);
+  early_msgs_.clear();
+  return out;
+}
+
+std::vector<Entry> RaftCore::take_committed_entries() {
+  std::vector<Entry> out;
+  if (!log_.has_next_committed_entries()) return out;
+  out = log_.next_committed_entries(config_.max_apply_bytes);
+  if (!out.empty()) log_.applied_to(out.back().index);
+  return out;
+}
+
+std::vector<NodeId> RaftCore::followers_needing_deleted_entries() const {
+  std::vector<NodeId> out;
+  for (const auto& [peer, pr] : progress_) {
+    if (pr.needs_deleted_entries()) out.push_back(peer);
+  }
+  return out;
 }
 
 const Progress* RaftCore::progress(NodeId peer) const {

@@ -15,7 +15,9 @@
 // Crash behaviour: everything in a RaftCore is volatile. After a crash the runtime constructs a new RaftCore
 // over the durable LogStorage (hard state + log + the commit index it persisted); the node comes back as a
 // follower in its persisted term, still bound by its persisted vote, and with a commit index no lower than
-// the persisted one.
+// the persisted one. A storage that cannot be the durable state of this node (a commit or applied index past
+// its last entry: the disk was replaced or lost committed entries) is refused with a StartError, which
+// check_start() returns without throwing so that the runtime can print one line and exit.
 //
 // Not thread-safe: one runtime thread drives one core.
 #pragma once
@@ -25,6 +27,8 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -52,6 +56,29 @@ enum class ProposeStatus : std::uint8_t {
   kTooManyUncommitted,   // Config::max_uncommitted_bytes reached (DLedger's LEADER_PENDING_FULL)
 };
 
+// Why a core refuses to start over a storage (RaftCore::check_start). `message` is one line, e.g.
+// "raft: commit index 120 is past the last durable entry 80 ...".
+struct StartError {
+  enum class Kind : std::uint8_t {
+    kBadConfig,             // Config::validate() failed
+    kVoteNotVoter,          // the persisted vote names a node outside the group
+    kCommitPastLastIndex,   // persisted commit index or Config::applied_index past the last durable entry
+    kFirstIndexPastLast,    // LogStorage::first_index() > last_index() (every entry deleted)
+  };
+  Kind kind = Kind::kBadConfig;
+  std::string message;
+};
+
+// Thrown by the RaftCore constructor for a StartError (an std::invalid_argument, as config errors were).
+class StartRefused : public std::invalid_argument {
+ public:
+  explicit StartRefused(StartError error) : std::invalid_argument(error.message), error_(std::move(error)) {}
+  const StartError& error() const { return error_; }
+
+ private:
+  StartError error_;
+};
+
 struct ProposeResult {
   ProposeStatus status = ProposeStatus::kNotLeader;
   Index index = 0;  // accepted: the index of the (first) new entry
@@ -62,8 +89,11 @@ struct ProposeResult {
 class RaftCore {
  public:
   // Restarts (or starts, over an empty storage) from the durable state in `storage`, which must outlive the
-  // core. Throws std::invalid_argument if config.validate() fails or the stored vote is not a voter.
+  // core. Throws StartRefused (an std::invalid_argument) where check_start() returns an error.
   RaftCore(Config config, const LogStorage& storage);
+
+  // Whether a core can start over `storage` with `config`; nullopt if so. Never throws.
+  static std::optional<StartError> check_start(const Config& config, const LogStorage& storage);
 
   RaftCore(const RaftCore&) = delete;
   RaftCore& operator=(const RaftCore&) = delete;
@@ -77,17 +107,32 @@ class RaftCore {
   ProposeResult propose(Bytes data);
   // Appends several entries at once (one batch for the log and the appends).
   ProposeResult propose_many(std::vector<Bytes> data);
-  // Leader only: hands leadership to `transferee` (sends TimeoutNow once its log is caught up). Proposals are
-  // refused until the transfer completes or an election timeout passes. False if not leader or not a peer.
+  // Leader only: hands leadership to `transferee`. Proposals are refused (kTransferring) until the transfer
+  // completes or Config::transfer_timeout_ticks pass; meanwhile the leader brings the transferee up to its last
+  // index (which cannot grow, since proposals are refused) and then sends it TimeoutNow, again on every
+  // heartbeat tick in case one is lost. False if not leader or not a peer.
   bool transfer_leadership(NodeId transferee);
   // Starts an election now, as if the election timeout had passed (with pre-vote if configured).
   void campaign();
 
   // --- output ---------------------------------------------------------------------------------------------
   bool has_ready() const;
-  // Takes the next batch; call advance(batch) once it is handled before the next ready().
+  // Takes the next batch; call advance(batch) once it is handled before the next ready() (see batch.h).
   Batch ready();
   void advance(const Batch& batch);
+  // The runtime could not make the batch's writes durable (a failed fsync) and did not send batch.messages;
+  // it made its storage durably end where it last synced. Instead of advance(): the next batch writes the same
+  // entries and the hard state again. Messages the batch held are dropped (peers retry).
+  void persist_failed(const Batch& batch);
+
+  // While a batch is outstanding (and also between batches): a leader's heartbeats and appends produced since
+  // the last ready(), which may go out before any write is durable. The next ready() would include them in
+  // Batch::messages_before_persist otherwise.
+  bool has_messages_before_persist() const { return !early_msgs_.empty() || broadcast_pending_; }
+  std::vector<Message> take_messages_before_persist();
+  // Committed entries that are durable here and not yet handed out (in ready() or here), up to
+  // Config::max_apply_bytes: lets the runtime apply what became committed while a batch's write is slow.
+  std::vector<Entry> take_committed_entries();
 
   // --- introspection --------------------------------------------------------------------------------------
   NodeId id() const { return config_.id; }
@@ -99,6 +144,8 @@ class RaftCore {
   const RaftLog& log() const { return log_; }
   Index commit_index() const { return log_.committed(); }
   NodeId lead_transferee() const { return lead_transferee_; }
+  // Leader: followers that need entries below the log's first index (see Progress::needs_deleted_entries).
+  std::vector<NodeId> followers_needing_deleted_entries() const;
   std::uint32_t randomized_election_timeout_ticks() const { return randomized_election_timeout_ticks_; }
   std::uint32_t election_elapsed_ticks() const { return election_elapsed_ticks_; }
   // Leader only (nullptr otherwise): what it knows about `peer`.
@@ -137,11 +184,18 @@ class RaftCore {
   void handle_heartbeat_response(const Message& m);
 
   void send(Message m);
+  // Drops queued append acknowledgements of entries at or after `index` (they were just truncated).
+  void drop_acks_from(Index index);
+  // Whether `m` (from this node, in its current role) may go out before the current writes are durable.
+  bool may_send_before_persist(const Message& m) const;
   bool maybe_send_append(NodeId to, bool send_if_empty);
   void send_appends_while_possible(NodeId to);
   void flush_broadcast();
   void broadcast_heartbeat();
   void send_timeout_now(NodeId to);
+  void abort_transfer();
+  // The transfer in progress: send TimeoutNow if the transferee holds everything, else bring it up to date.
+  void push_transfer();
   bool maybe_commit();
   void update_self_progress();
   void maybe_transfer_to_preferred();
@@ -163,6 +217,11 @@ class RaftCore {
   std::map<NodeId, bool> votes_;          // (pre-)candidate: who answered, and how
   std::map<NodeId, Progress> progress_;   // leader: every voter, itself included
   NodeId lead_transferee_ = kNoNode;
+  Index transfer_target_index_ = 0;           // the leader's last index when the transfer started
+  std::uint32_t transfer_elapsed_ticks_ = 0;
+  std::uint32_t preferred_retry_wait_ticks_ = 0;  // after a failed transfer to the preferred leader
+  bool transfer_to_preferred_ = false;
+  std::vector<FollowerNeedsDeletedEntries> needs_deleted_reports_;
   // Leader: the sizes of its own entries not yet committed, for max_uncommitted_bytes.
   std::deque<std::pair<Index, std::size_t>> uncommitted_;
   std::size_t uncommitted_bytes_ = 0;
@@ -170,7 +229,8 @@ class RaftCore {
   // batch is taken, so that many proposals between two batches share one message per follower.
   bool broadcast_pending_ = false;
 
-  std::vector<Message> msgs_;
+  std::vector<Message> msgs_;        // only after the writes handed out so far are durable
+  std::vector<Message> early_msgs_;  // may go out at once (Batch::messages_before_persist)
   HardState prev_hard_state_;
   SoftState prev_soft_state_;
   bool batch_outstanding_ = false;

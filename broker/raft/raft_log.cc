@@ -25,6 +25,7 @@ Index RaftLog::last_index() const {
 std::optional<Term> RaftLog::maybe_term(Index index) const {
   if (auto t = unstable_.maybe_term(index)) return t;
   if (index >= unstable_.offset()) return std::nullopt;  // past the end (the tail would have had it)
+  if (index != 0 && index < storage_.first_index()) return std::nullopt;  // deleted
   return storage_.term(index);
 }
 
@@ -36,6 +37,9 @@ Term RaftLog::term(Index index) const {
 }
 
 bool RaftLog::match_term(Index index, Term t) const {
+  // A deleted entry was committed, and a committed entry is in the log of every leader that can reach us
+  // (our term is at least the entry's, and we drop appends from older terms).
+  if (index != 0 && index < storage_.first_index() && index <= committed_) return true;
   std::optional<Term> mine = maybe_term(index);
   return mine && *mine == t;
 }
@@ -46,7 +50,7 @@ bool RaftLog::is_up_to_date(Index last_idx, Term last_t) const {
 }
 
 std::optional<Index> RaftLog::maybe_append(Index prev_index, Term prev_term, Index leader_commit,
-                                           const std::vector<Entry>& entries) {
+                                           const std::vector<Entry>& entries, Index* truncated_from) {
   if (!match_term(prev_index, prev_term)) return std::nullopt;
   const Index last_new = prev_index + entries.size();
   // The first entry that is not already in the log with the same term; everything before it matches.
@@ -61,6 +65,7 @@ std::optional<Index> RaftLog::maybe_append(Index prev_index, Term prev_term, Ind
     const Index at = entries[first_new].index;
     RMQ_RAFT_CHECK(at > committed_, "append would overwrite committed entry " + std::to_string(at) +
                                         " (commit index " + std::to_string(committed_) + ")");
+    if (truncated_from != nullptr && at <= last_index()) *truncated_from = at;
     unstable_.truncate_and_append(std::vector<Entry>(entries.begin() + static_cast<std::ptrdiff_t>(first_new),
                                                      entries.end()));
   }
@@ -84,7 +89,7 @@ void RaftLog::commit_to(Index index) {
 }
 
 void RaftLog::applied_to(Index index) {
-  if (index == 0) return;
+  if (index == 0 || index == applied_) return;
   RMQ_RAFT_CHECK(index >= applied_ && index <= committed_,
                  "applied index " + std::to_string(index) + " outside [" + std::to_string(applied_) + ", " +
                      std::to_string(committed_) + "]");
@@ -94,8 +99,8 @@ void RaftLog::applied_to(Index index) {
 std::vector<Entry> RaftLog::entries(Index lo, Index hi, std::size_t max_bytes) const {
   std::vector<Entry> out;
   if (lo >= hi) return out;
-  RMQ_RAFT_CHECK(lo >= 1 && hi <= last_index() + 1, "entries [" + std::to_string(lo) + ", " +
-                                                        std::to_string(hi) + ") out of range");
+  RMQ_RAFT_CHECK(lo >= std::max<Index>(1, storage_.first_index()) && hi <= last_index() + 1,
+                 "entries [" + std::to_string(lo) + ", " + std::to_string(hi) + ") out of range");
   const Index offset = unstable_.offset();
   std::size_t budget = max_bytes;
   if (lo < offset) {
@@ -119,7 +124,7 @@ bool RaftLog::storage_needs_truncation() const {
 }
 
 std::vector<Entry> RaftLog::next_committed_entries(std::size_t max_bytes) const {
-  return entries(applied_ + 1, committed_ + 1, max_bytes);
+  return entries(std::max<Index>(applied_ + 1, storage_.first_index()), applicable_end() + 1, max_bytes);
 }
 
 Index RaftLog::first_index_with_term_at_least(Term t, Index lo, Index hi) const {

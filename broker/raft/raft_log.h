@@ -1,14 +1,20 @@
 // The Raft log as the core sees it: durable entries in LogStorage, the not-yet-durable tail in UnstableLog,
 // and the commit and apply positions.
 //
-// Invariants (checked): applied <= committed <= last_index(); a committed entry is never truncated (a
+// Invariants (checked): first_index() - 1 <= applied <= committed <= last_index(); a committed entry is never truncated (a
 // follower asked to do so throws InvariantError instead: it means a leader broke Raft or the disk lost data);
 // terms never decrease along the log, which is what lets the hint lookups below binary-search.
 //
 // The commit index is volatile state in the Raft paper. Here it starts at the value the runtime persisted
-// (HardState::commit_index) and only moves forward from there.
+// (HardState::commit_index) and only moves forward from there. `applied` is what was handed out for applying
+// (Batch::committed_entries, RaftCore::take_committed_entries): only entries that are durable here
+// (index <= stable_index()) are handed out.
+//
+// Entries below the storage's first_index() were deleted (expired files). They were committed, so they match
+// any leader's log: match_term() says yes for them, and maybe_term() says nothing.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <vector>
@@ -24,11 +30,14 @@ class RaftLog {
  public:
   RaftLog(const LogStorage& storage, Index committed, Index applied);
 
+  const LogStorage& storage() const { return storage_; }
+  // The first entry still held (LogStorage::first_index()).
+  Index first_index() const { return storage_.first_index(); }
   Index last_index() const;
   Term last_term() const { return term(last_index()); }
-  // The term of the entry at `index`, 0 <= index <= last_index() (checked).
+  // The term of the entry at `index`, index == 0 or first_index() <= index <= last_index() (checked).
   Term term(Index index) const;
-  // nullopt when `index` is past the end.
+  // nullopt when `index` is past the end or deleted.
   std::optional<Term> maybe_term(Index index) const;
   bool match_term(Index index, Term t) const;
 
@@ -43,8 +52,9 @@ class RaftLog {
   // Follower side of AppendEntries. If the entry at prev_index has prev_term, appends the entries that are
   // new (deleting conflicting ones, never committed ones), advances the commit index to
   // min(leader_commit, index of the last new entry) and returns that last new index; otherwise nullopt.
+  // If conflicting entries were deleted, *truncated_from (when given) is set to the first deleted index.
   std::optional<Index> maybe_append(Index prev_index, Term prev_term, Index leader_commit,
-                                    const std::vector<Entry>& entries);
+                                    const std::vector<Entry>& entries, Index* truncated_from = nullptr);
   // Leader side: appends entries that continue the log. Returns the new last index.
   Index append(std::vector<Entry> entries);
 
@@ -64,9 +74,10 @@ class RaftLog {
   // Whether the storage holds entries at or after the unstable offset that the runtime must discard.
   bool storage_needs_truncation() const;
   bool has_unstable() const { return !unstable_.empty(); }
-  // Committed entries not yet handed out for applying, up to max_bytes (at least one).
+  // Committed entries that are durable here and not yet handed out for applying, up to max_bytes (at least
+  // one).
   std::vector<Entry> next_committed_entries(std::size_t max_bytes) const;
-  bool has_next_committed_entries() const { return committed_ > applied_; }
+  bool has_next_committed_entries() const { return applicable_end() > applied_; }
 
   // Reject hints (see Message). The first index in [lo, hi] whose term is >= t, or hi + 1 if none.
   Index first_index_with_term_at_least(Term t, Index lo, Index hi) const;
@@ -74,6 +85,9 @@ class RaftLog {
   Index last_index_with_term_at_most(Term t, Index lo, Index hi) const;
 
  private:
+  // The last index that may be handed out for applying: committed and durable here.
+  Index applicable_end() const { return std::min(committed_, stable_index()); }
+
   const LogStorage& storage_;
   UnstableLog unstable_;
   Index committed_;

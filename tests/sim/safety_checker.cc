@@ -87,6 +87,22 @@ void SafetyChecker::observe_durable_append(NodeId id, const std::vector<Entry>& 
   }
 }
 
+void SafetyChecker::check_promise_durable(NodeId id, const Message& m, const MemoryLogStorage& disk) {
+  const HardState hs = disk.hard_state();
+  if (m.type == MessageType::kVoteResponse && !m.reject) {
+    if (hs.term < m.term || (hs.term == m.term && hs.vote != m.to)) {
+      fail("node " + std::to_string(id) + " grants its vote in term " + std::to_string(m.term) + " to " +
+           std::to_string(m.to) + " while its durable term is " + std::to_string(hs.term) + " and vote " +
+           std::to_string(hs.vote));
+    }
+  } else if (m.type == MessageType::kAppendResponse && !m.reject) {
+    if (disk.last_index() < m.log_index) {
+      fail("node " + std::to_string(id) + " acknowledges entries up to " + std::to_string(m.log_index) +
+           " while its durable log ends at " + std::to_string(disk.last_index()));
+    }
+  }
+}
+
 void SafetyChecker::observe_apply(NodeId id, const Entry& e) {
   if (e.index > history_.size()) {
     fail("node " + std::to_string(id) + " applied " + show(e) + " that no node was seen committing");

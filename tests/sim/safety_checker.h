@@ -9,7 +9,9 @@
 //  - committed entries never change or disappear: whenever a node's commit index covers an index, its entry
 //    there equals the history's, and entries a node applies equal the history's;
 //  - commit indexes never go back within one life of a node, and a restart starts at or above the commit
-//    index that was durable.
+//    index that was durable;
+//  - the runtime's promise (batch.h): a granted vote goes out only once the vote is durable, and an append
+//    acknowledgement only once the entries it acknowledges are (checked when the simulated runtime sends).
 // The first violation is kept; the simulator stops there and prints it with its trace.
 #pragma once
 
@@ -40,6 +42,8 @@ class SafetyChecker {
   void observe_commit(NodeId id, Term term, Index from, Index to, const RaftLog& log);
   // The runtime made `written` durable on the node whose durable log is now `disk`.
   void observe_durable_append(NodeId id, const std::vector<Entry>& written, const MemoryLogStorage& disk);
+  // Node `id`, whose durable state is `disk`, sends `m` as a message that waits for persistence.
+  void check_promise_durable(NodeId id, const Message& m, const MemoryLogStorage& disk);
   // The node handed `e` to its state machine.
   void observe_apply(NodeId id, const Entry& e);
   // Every durable log, up to its durable commit index, against the history (end of run).

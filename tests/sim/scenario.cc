@@ -19,6 +19,7 @@ std::string self_executable() {
 const char* unsafe_name(const Scenario& s) {
   if (s.unsafe_count_previous_term_replicas) return "count_previous_term_replicas";
   if (s.unsafe_vote_before_persist) return "vote_before_persist";
+  if (s.unsafe_leader_counts_unwritten) return "leader_counts_unwritten";
   return nullptr;
 }
 
@@ -30,12 +31,14 @@ const char* to_string(FaultMix mix) {
     case FaultMix::kPartitions: return "partitions";
     case FaultMix::kCrashes: return "crashes";
     case FaultMix::kAll: return "all";
+    case FaultMix::kPauses: return "pauses";
   }
   return "?";
 }
 
 std::optional<FaultMix> parse_fault_mix(std::string_view name) {
-  for (FaultMix m : {FaultMix::kLossy, FaultMix::kPartitions, FaultMix::kCrashes, FaultMix::kAll}) {
+  for (FaultMix m :
+       {FaultMix::kLossy, FaultMix::kPartitions, FaultMix::kCrashes, FaultMix::kAll, FaultMix::kPauses}) {
     if (name == to_string(m)) return m;
   }
   return std::nullopt;
@@ -67,7 +70,7 @@ std::optional<Scenario> Scenario::from_environment(std::string* error) {
   if (const char* m = std::getenv("RMQ_SIM_MIX")) {
     std::optional<FaultMix> mix = parse_fault_mix(m);
     if (!mix) {
-      *error = std::string("unknown RMQ_SIM_MIX ") + m + " (lossy, partitions, crashes, all)";
+      *error = std::string("unknown RMQ_SIM_MIX ") + m + " (lossy, partitions, crashes, all, pauses)";
       return std::nullopt;
     }
     s.mix = *mix;
@@ -78,8 +81,11 @@ std::optional<Scenario> Scenario::from_environment(std::string* error) {
       s.unsafe_count_previous_term_replicas = true;
     } else if (v == "vote_before_persist") {
       s.unsafe_vote_before_persist = true;
+    } else if (v == "leader_counts_unwritten") {
+      s.unsafe_leader_counts_unwritten = true;
     } else if (!v.empty()) {
-      *error = "unknown RMQ_SIM_UNSAFE " + v + " (count_previous_term_replicas, vote_before_persist)";
+      *error = "unknown RMQ_SIM_UNSAFE " + v +
+               " (count_previous_term_replicas, vote_before_persist, leader_counts_unwritten)";
       return std::nullopt;
     }
   }

@@ -1,6 +1,7 @@
 // The deterministic Raft simulation suite.
 //
-//  - Sim.Nodes{3,5}_{Lossy,Partitions,Crashes,All}: 250 seeds each (RMQ_SIM_SEEDS overrides), 2,000 in all.
+//  - Sim.Nodes{3,5}_{Lossy,Partitions,Crashes,All,Pauses} and Sim.Nodes{1,2,4}_All: 250 seeds each
+//    (RMQ_SIM_SEEDS overrides), 3,250 in all.
 //  - Sim.Bites_*: the same simulator over cores built with an unsafe_ switch must find a violation within the
 //    suite's seed count, proving the checks bite.
 //  - Sim.Replay: replays one run from RMQ_SIM_SEED / RMQ_SIM_NODES / RMQ_SIM_MIX / RMQ_SIM_UNSAFE, printing
@@ -77,6 +78,12 @@ TEST(Sim, Nodes5_Lossy) { run_seeds(5, FaultMix::kLossy, 5'000'000); }
 TEST(Sim, Nodes5_Partitions) { run_seeds(5, FaultMix::kPartitions, 6'000'000); }
 TEST(Sim, Nodes5_Crashes) { run_seeds(5, FaultMix::kCrashes, 7'000'000); }
 TEST(Sim, Nodes5_All) { run_seeds(5, FaultMix::kAll, 8'000'000); }
+TEST(Sim, Nodes3_Pauses) { run_seeds(3, FaultMix::kPauses, 11'000'000); }
+TEST(Sim, Nodes5_Pauses) { run_seeds(5, FaultMix::kPauses, 12'000'000); }
+// Groups of other sizes: one node (commits alone), two (both needed), four (an even group: three needed).
+TEST(Sim, Nodes1_All) { run_seeds(1, FaultMix::kAll, 13'000'000); }
+TEST(Sim, Nodes2_All) { run_seeds(2, FaultMix::kAll, 14'000'000); }
+TEST(Sim, Nodes4_All) { run_seeds(4, FaultMix::kAll, 15'000'000); }
 
 // The broken builds: some seed within the suite's seed count must find a safety violation.
 void expect_bites(Scenario base, std::uint64_t seed_base) {
@@ -111,6 +118,16 @@ TEST(Sim, Bites_UnsafeVoteBeforePersist) {
   expect_bites(s, 10'000'000);
 }
 
+// The leader's appends go out before its own write (Batch::messages_before_persist); if it also counted its
+// own unwritten entries, an entry could commit on one durable copy plus the leader's lost one.
+TEST(Sim, Bites_UnsafeLeaderCountsUnwritten) {
+  Scenario s;
+  s.nodes = 3;
+  s.mix = FaultMix::kCrashes;
+  s.unsafe_leader_counts_unwritten = true;
+  expect_bites(s, 16'000'000);
+}
+
 TEST(Sim, Replay) {
   std::string error;
   const std::optional<Scenario> s = Scenario::from_environment(&error);
@@ -126,14 +143,15 @@ TEST(Sim, Replay) {
 
 TEST(Sim, Soak) {
   if (env_u64("RMQ_SIM_SOAK", 0) != 1) GTEST_SKIP() << "set RMQ_SIM_SOAK=1 to run seeds until stopped";
-  const FaultMix mixes[] = {FaultMix::kLossy, FaultMix::kPartitions, FaultMix::kCrashes, FaultMix::kAll};
+  const FaultMix mixes[] = {FaultMix::kLossy, FaultMix::kPartitions, FaultMix::kCrashes, FaultMix::kAll,
+                            FaultMix::kPauses};
   const std::uint64_t first = env_u64("RMQ_SIM_SEED_START", 100'000'000);
   const auto start = std::chrono::steady_clock::now();
   for (std::uint64_t seed = first;; ++seed) {
     Scenario s;
     s.seed = seed;
-    s.nodes = (seed / 4) % 2 == 0 ? 3 : 5;
-    s.mix = mixes[seed % 4];
+    s.nodes = static_cast<int>(1 + (seed / 5) % 5);
+    s.mix = mixes[seed % 5];
     const SimResult r = run_simulation(s);
     if (!r.ok) FAIL() << r.report;
     if ((seed - first + 1) % 1000 == 0) {

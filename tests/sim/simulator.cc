@@ -29,7 +29,7 @@ constexpr std::int64_t kLivenessCheckEveryMs = 20;
 constexpr std::size_t kTraceSteps = 50;
 
 enum class EventKind : std::uint8_t {
-  kTick, kDeliver, kPersisted, kPropose, kPartition, kCrash, kRestart, kTransfer, kHeal, kCheckLiveness,
+  kTick, kDeliver, kPersisted, kPropose, kPartition, kCrash, kRestart, kTransfer, kHeal, kCheckLiveness, kPause,
 };
 
 struct Event {
@@ -48,7 +48,7 @@ struct EventLater {
 };
 
 enum class TraceKind : std::uint8_t {
-  kDeliver, kPropose, kPersist, kRole, kCrash, kRestart, kPartition, kHeal, kTransfer, kNote,
+  kDeliver, kPropose, kPersist, kRole, kCrash, kRestart, kPartition, kHeal, kTransfer, kNote, kFsyncFailed, kPause,
 };
 
 // One step of the trace, kept compact and formatted only when a run fails (or in verbose mode).
@@ -70,6 +70,10 @@ struct Node {
   std::unique_ptr<RaftCore> core;
   bool persisting = false;
   Batch pending;
+  // Paused (SIGSTOP) until this time: nothing runs, messages and completed writes wait for it.
+  std::int64_t paused_until_ms = 0;
+  // This node's clock: one tick every tick_ms of simulated time (clock drift when it differs between nodes).
+  std::int64_t tick_ms = kTickMs;
   // What the simulator last observed of the core, to see changes.
   Index last_commit = 0;
   Role last_role = Role::kFollower;
@@ -114,11 +118,17 @@ class Simulator {
   void on_transfer();
   void on_heal();
   void on_check_liveness();
+  void on_pause();
+  // A node-specific event that arrives while its node is paused waits until the pause ends.
+  bool defer_if_paused(Event& e);
 
   // --- the runtime loop of one node
   void after_input(Node& n);
   void pump(Node& n);
+  void send_all(Node& n, const std::vector<Message>& msgs, bool after_persist);
+  void apply(Node& n, const std::vector<Entry>& entries);
   void complete_batch(Node& n, Batch& b);
+  void fail_batch(Node& n, Batch& b);
   void crash(Node& n);
   void restart(Node& n);
   template <typename F>
@@ -161,6 +171,10 @@ class Simulator {
   std::size_t max_inflight_bytes_ = 1 << 20;
   std::size_t max_uncommitted_bytes_ = 0;
   NodeId preferred_leader_ = kNoNode;
+  double fsync_failure_probability_ = 0;
+  double partial_persist_probability_ = 0;
+  double long_partition_probability_ = 0;
+  bool pauses_ = false;
 
   std::uint64_t next_proposal_id_ = 1;
   std::map<std::uint64_t, Proposal> pending_;
@@ -182,6 +196,8 @@ Simulator::Simulator(const Scenario& scenario, bool verbose)
     Node& n = node(id);
     n.id = id;
     n.core = std::make_unique<RaftCore>(node_config(id), *n.disk);
+    // Clock drift: each node's ticks run up to 30% fast or 40% slow (election timeouts and leases differ).
+    if (pauses_ && rand_.chance(0.7)) n.tick_ms = uniform_ms(7, 14);
   }
 }
 
@@ -212,6 +228,14 @@ void Simulator::draw_parameters() {
   // much is uncommitted, so its followers cannot fall behind without bound.
   max_uncommitted_bytes_ = (32 + rand_.uniform(200)) * entry;
   if (scenario_.mix == FaultMix::kAll && rand_.chance(0.3)) preferred_leader_ = random_node();
+  const bool crashes = scenario_.mix == FaultMix::kCrashes || scenario_.mix == FaultMix::kAll;
+  const bool partitions = scenario_.mix == FaultMix::kPartitions || scenario_.mix == FaultMix::kAll;
+  pauses_ = scenario_.mix == FaultMix::kPauses || scenario_.mix == FaultMix::kAll;
+  // A failed fsync (the runtime reports the batch failed) and a crash in the middle of a batch's write.
+  if (crashes) fsync_failure_probability_ = 0.001 * static_cast<double>(rand_.uniform(30));
+  if (crashes) partial_persist_probability_ = 0.5;
+  // Partitions that outlast many election timeouts (a minority that keeps (pre-)campaigning for seconds).
+  if (partitions) long_partition_probability_ = 0.1 + 0.1 * static_cast<double>(rand_.uniform(3));
 }
 
 Config Simulator::node_config(NodeId id) {
@@ -230,7 +254,8 @@ Config Simulator::node_config(NodeId id) {
   c.max_uncommitted_bytes = max_uncommitted_bytes_;
   c.unsafe_count_previous_term_replicas = scenario_.unsafe_count_previous_term_replicas;
   c.unsafe_vote_before_persist = scenario_.unsafe_vote_before_persist;
-  c.allow_unsafe_for_tests = c.unsafe_count_previous_term_replicas || c.unsafe_vote_before_persist;
+  c.unsafe_leader_counts_unwritten = scenario_.unsafe_leader_counts_unwritten;
+  c.allow_unsafe_for_tests = scenario_.any_unsafe();
   return c;
 }
 
@@ -247,7 +272,7 @@ void Simulator::schedule(std::int64_t at_ms, EventKind kind, NodeId node_id, std
 }
 
 SimResult Simulator::run() {
-  for (NodeId id : ids_) schedule(uniform_ms(0, kTickMs - 1), EventKind::kTick, id);
+  for (NodeId id : ids_) schedule(uniform_ms(0, node(id).tick_ms - 1), EventKind::kTick, id);
   schedule(uniform_ms(0, propose_every_max_ms_), EventKind::kPropose);
   if (scenario_.mix == FaultMix::kPartitions || scenario_.mix == FaultMix::kAll) {
     schedule(uniform_ms(100, 800), EventKind::kPartition);
@@ -256,6 +281,7 @@ SimResult Simulator::run() {
     schedule(uniform_ms(100, 600), EventKind::kCrash);
   }
   if (scenario_.mix == FaultMix::kAll) schedule(uniform_ms(300, 1500), EventKind::kTransfer);
+  if (pauses_) schedule(uniform_ms(100, 1000), EventKind::kPause);
   schedule(kFaultPhaseMs, EventKind::kHeal);
 
   while (!queue_.empty() && !done_) {
@@ -290,6 +316,7 @@ SimResult Simulator::run() {
 }
 
 void Simulator::handle(Event& e) {
+  if (defer_if_paused(e)) return;
   switch (e.kind) {
     case EventKind::kTick: on_tick(e.node); break;
     case EventKind::kDeliver: on_deliver(e); break;
@@ -301,7 +328,24 @@ void Simulator::handle(Event& e) {
     case EventKind::kTransfer: on_transfer(); break;
     case EventKind::kHeal: on_heal(); break;
     case EventKind::kCheckLiveness: on_check_liveness(); break;
+    case EventKind::kPause: on_pause(); break;
   }
+}
+
+bool Simulator::defer_if_paused(Event& e) {
+  NodeId id = kNoNode;
+  if (e.kind == EventKind::kTick || e.kind == EventKind::kPersisted) id = e.node;
+  if (e.kind == EventKind::kDeliver) id = e.msg.to;
+  if (id == kNoNode) return false;
+  Node& n = node(id);
+  if (now_ms_ >= n.paused_until_ms) return false;
+  if (e.kind == EventKind::kTick) {
+    // A stopped process does not tick; its timer fires once when it resumes.
+    schedule(n.paused_until_ms, EventKind::kTick, id);
+  } else {
+    schedule(n.paused_until_ms, e.kind, e.node, e.aux, std::move(e.msg));
+  }
+  return true;
 }
 
 template <typename F>
@@ -316,8 +360,8 @@ void Simulator::guard(Node& n, F&& f) {
 // --- events ---------------------------------------------------------------------------------------------
 
 void Simulator::on_tick(NodeId id) {
-  schedule(now_ms_ + kTickMs, EventKind::kTick, id);
   Node& n = node(id);
+  schedule(now_ms_ + n.tick_ms, EventKind::kTick, id);
   if (!n.up) return;
   guard(n, [&] { n.core->tick(); });
   after_input(n);
@@ -347,8 +391,12 @@ void Simulator::on_persisted(NodeId id, std::uint64_t life) {
   if (!n.up || n.life != life || !n.persisting) return;  // the node crashed meanwhile: the write was lost
   n.persisting = false;
   Batch b = std::move(n.pending);
-  complete_batch(n, b);
-  after_input(n);
+  if (rand_.chance(fsync_failure_probability_)) {
+    fail_batch(n, b);
+  } else {
+    complete_batch(n, b);
+  }
+  if (n.up) after_input(n);
 }
 
 void Simulator::on_propose() {
@@ -357,7 +405,7 @@ void Simulator::on_propose() {
   NodeId target = leader();
   if (target == kNoNode || rand_.chance(0.2)) target = random_node();
   Node& n = node(target);
-  if (!n.up) return;
+  if (!n.up || now_ms_ < n.paused_until_ms) return;  // a paused node's clients time out
   const std::size_t count = rand_.chance(0.2) ? 1 + rand_.uniform(5) : 1;
   std::vector<Bytes> data;
   const std::uint64_t first_id = next_proposal_id_;
@@ -384,7 +432,9 @@ void Simulator::on_propose() {
 
 void Simulator::on_partition() {
   if (now_ms_ >= kFaultPhaseMs) return;
-  schedule(now_ms_ + uniform_ms(50, 500), EventKind::kPartition);
+  // Most partitions last a few election timeouts; some last seconds.
+  schedule(now_ms_ + (rand_.chance(long_partition_probability_) ? uniform_ms(1000, 3000) : uniform_ms(50, 500)),
+           EventKind::kPartition);
   network_.heal();
   ++stats_.partitions;
   std::string what;
@@ -457,7 +507,7 @@ void Simulator::on_transfer() {
   if (now_ms_ >= kFaultPhaseMs) return;
   schedule(now_ms_ + uniform_ms(300, 1500), EventKind::kTransfer);
   const NodeId l = leader();
-  if (l == kNoNode) return;
+  if (l == kNoNode || now_ms_ < node(l).paused_until_ms) return;
   const NodeId to = random_node();
   Node& n = node(l);
   bool started = false;
@@ -472,6 +522,23 @@ void Simulator::on_transfer() {
   after_input(n);
 }
 
+void Simulator::on_pause() {
+  if (now_ms_ >= kFaultPhaseMs) return;
+  schedule(now_ms_ + uniform_ms(200, 1500), EventKind::kPause);
+  NodeId victim = leader();
+  if (victim == kNoNode || rand_.chance(0.5)) victim = random_node();
+  Node& n = node(victim);
+  if (!n.up || now_ms_ < n.paused_until_ms) return;
+  // Short stalls (a GC pause, a slow disk holding the process) and ones longer than the election timeout.
+  const std::int64_t ms = rand_.chance(0.5) ? uniform_ms(5, 80) : uniform_ms(150, 1500);
+  n.paused_until_ms = now_ms_ + ms;
+  TraceRec r;
+  r.kind = TraceKind::kPause;
+  r.node = n.id;
+  r.a = static_cast<std::uint64_t>(ms);
+  trace(std::move(r));
+}
+
 void Simulator::on_heal() {
   healed_ = true;
   heal_ms_ = now_ms_;
@@ -483,6 +550,7 @@ void Simulator::on_heal() {
   r.kind = TraceKind::kHeal;
   trace(std::move(r));
   for (Node& n : nodes_) {
+    n.paused_until_ms = std::min(n.paused_until_ms, now_ms_);
     if (!n.up) restart(n);
   }
   schedule(now_ms_ + kLivenessCheckEveryMs, EventKind::kCheckLiveness);
@@ -549,22 +617,80 @@ void Simulator::after_input(Node& n) {
 }
 
 void Simulator::pump(Node& n) {
-  while (n.up && !n.persisting && !checker_.violation() && n.core->has_ready()) {
-    Batch b;
-    guard(n, [&] { b = n.core->ready(); });
+  if (!n.up || checker_.violation()) return;
+  if (n.persisting) {
+    // A batch's write is in progress: a leader's heartbeats and appends go out anyway, and entries that
+    // became committed and are durable here are applied anyway (batch.h).
+    std::vector<Message> early;
+    std::vector<Entry> committed;
+    guard(n, [&] {
+      early = n.core->take_messages_before_persist();
+      committed = n.core->take_committed_entries();
+    });
+    send_all(n, early, /*after_persist=*/false);
+    apply(n, committed);
+    return;
+  }
+  if (!n.core->has_ready()) return;
+  Batch b;
+  guard(n, [&] { b = n.core->ready(); });
+  if (checker_.violation()) return;
+  send_all(n, b.messages_before_persist, /*after_persist=*/false);
+  apply(n, b.committed_entries);
+  if (checker_.violation()) return;
+  if (b.must_sync) {
+    // Durable writes take time; the core keeps running meanwhile and the batch completes later.
+    std::int64_t delay = uniform_ms(persist_min_ms_, persist_max_ms_);
+    if (rand_.chance(slow_persist_probability_)) delay += uniform_ms(slow_persist_ms_ / 2, 3 * slow_persist_ms_);
+    n.persisting = true;
+    n.pending = std::move(b);
+    schedule(now_ms_ + delay, EventKind::kPersisted, n.id, n.life);
+    return;
+  }
+  complete_batch(n, b);
+  if (!checker_.violation()) after_input(n);  // pumps again
+}
+
+void Simulator::send_all(Node& n, const std::vector<Message>& msgs, bool after_persist) {
+  for (const Message& m : msgs) {
+    // The runtime's contract: an acknowledgement or a vote goes out only once what it promises is durable.
+    // (Not for the unsafe builds: they must be caught by the end-to-end safety properties instead.)
+    if (after_persist && !scenario_.any_unsafe()) checker_.check_promise_durable(n.id, m, *n.disk);
+    if (!after_persist && m.type != MessageType::kAppend && m.type != MessageType::kHeartbeat &&
+        m.type != MessageType::kTimeoutNow) {
+      checker_.fail("node " + std::to_string(n.id) + " may send before persisting: " + describe(m));
+    }
     if (checker_.violation()) return;
-    if (b.must_sync) {
-      // Durable writes take time; the core keeps running meanwhile and the batch completes later.
-      std::int64_t delay = uniform_ms(persist_min_ms_, persist_max_ms_);
-      if (rand_.chance(slow_persist_probability_)) delay += uniform_ms(slow_persist_ms_ / 2, 3 * slow_persist_ms_);
-      n.persisting = true;
-      n.pending = std::move(b);
-      schedule(now_ms_ + delay, EventKind::kPersisted, n.id, n.life);
+    for (std::int64_t delay : network_.delays_for(m.from, m.to, rand_)) {
+      schedule(now_ms_ + delay, EventKind::kDeliver, m.to, 0, m);
+    }
+  }
+}
+
+void Simulator::apply(Node& n, const std::vector<Entry>& entries) {
+  for (const Entry& e : entries) {
+    if (e.index != n.next_apply) {
+      checker_.fail("node " + std::to_string(n.id) + " applied " + std::to_string(e.index) + " but expected " +
+                    std::to_string(n.next_apply));
       return;
     }
-    complete_batch(n, b);
-    if (!checker_.violation()) after_input(n);
-    return;  // after_input pumped again
+    if (e.index > n.disk->last_index() || n.disk->all()[e.index - 1] != e) {
+      checker_.fail("node " + std::to_string(n.id) + " was handed " + std::to_string(e.index) +
+                    " to apply before it was durable");
+      return;
+    }
+    ++n.next_apply;
+    checker_.observe_apply(n.id, e);
+    if (checker_.violation()) return;
+    if (e.type == EntryType::kNormal && e.data.size() == 8) {
+      const std::uint64_t id = common::load_u64_be(e.data.data());
+      auto it = pending_.find(id);
+      if (it != pending_.end() && it->second.node == n.id && it->second.life == n.life &&
+          it->second.index == e.index && it->second.term == e.term) {
+        acked_.push_back({id, e.index, e.term});
+        pending_.erase(it);
+      }
+    }
   }
 }
 
@@ -602,36 +728,62 @@ void Simulator::complete_batch(Node& n, Batch& b) {
     r.c = disk.hard_state().commit_index;
     trace(std::move(r));
   }
-  for (const Message& m : b.messages) {
-    for (std::int64_t delay : network_.delays_for(m.from, m.to, rand_)) {
-      schedule(now_ms_ + delay, EventKind::kDeliver, m.to, 0, m);
-    }
-  }
-  for (const Entry& e : b.committed_entries) {
-    if (e.index != n.next_apply) {
-      checker_.fail("node " + std::to_string(n.id) + " applied " + std::to_string(e.index) + " but expected " +
-                    std::to_string(n.next_apply));
-      return;
-    }
-    ++n.next_apply;
-    checker_.observe_apply(n.id, e);
-    if (checker_.violation()) return;
-    if (e.type == EntryType::kNormal && e.data.size() == 8) {
-      const std::uint64_t id = common::load_u64_be(e.data.data());
-      auto it = pending_.find(id);
-      if (it != pending_.end() && it->second.node == n.id && it->second.life == n.life &&
-          it->second.index == e.index && it->second.term == e.term) {
-        acked_.push_back({id, e.index, e.term});
-        pending_.erase(it);
-      }
-    }
-  }
+  send_all(n, b.messages, /*after_persist=*/true);
+  if (checker_.violation()) return;
   guard(n, [&] { n.core->advance(b); });
+}
+
+void Simulator::fail_batch(Node& n, Batch& b) {
+  // The fsync failed: the store durably ends where it last synced (before this batch; the truncation the
+  // batch asked for may or may not have happened), b.messages are never sent.
+  if (b.truncate_from_index != 0 && rand_.chance(0.5)) n.disk->truncate_from(b.truncate_from_index);
+  ++stats_.fsync_failures;
+  TraceRec r;
+  r.kind = TraceKind::kFsyncFailed;
+  r.node = n.id;
+  if (!b.entries.empty()) {
+    r.first = b.entries.front().index;
+    r.last = b.entries.back().index;
+  }
+  trace(std::move(r));
+  if (rand_.chance(0.5)) {
+    // The runtime reports it to the core, which writes the same entries and hard state again.
+    guard(n, [&] { n.core->persist_failed(b); });
+    return;
+  }
+  // Or the runtime stops the node, and a supervisor restarts it.
+  crash(n);
+  schedule(now_ms_ + uniform_ms(1, 200), EventKind::kRestart, n.id, n.life);
 }
 
 void Simulator::crash(Node& n) {
   ++stats_.crashes;
+  if (n.persisting && rand_.chance(partial_persist_probability_)) {
+    // The crash hit in the middle of the write: a prefix of the entries is durable (after any truncation the
+    // batch asked for), and the hard state only if all of them are.
+    const Batch& b = n.pending;
+    const std::size_t k = rand_.uniform(b.entries.size() + 1);
+    if (k > 0) {
+      std::vector<Entry> prefix(b.entries.begin(), b.entries.begin() + static_cast<std::ptrdiff_t>(k));
+      n.disk->append(prefix);
+      checker_.observe_durable_append(n.id, prefix, *n.disk);
+    } else if (b.truncate_from_index != 0 && rand_.chance(0.5)) {
+      n.disk->truncate_from(b.truncate_from_index);
+    }
+    if (k == b.entries.size() && b.hard_state && rand_.chance(0.5)) {
+      HardState hs = *b.hard_state;
+      hs.commit_index = std::min(hs.commit_index, n.disk->last_index());
+      n.disk->set_hard_state(hs);
+    }
+    TraceRec r;
+    r.kind = TraceKind::kNote;
+    r.node = n.id;
+    r.note = "node " + std::to_string(n.id) + " crash leaves " + std::to_string(k) + " of " +
+             std::to_string(b.entries.size()) + " entries of its batch durable";
+    trace(std::move(r));
+  }
   n.up = false;
+  n.paused_until_ms = 0;
   ++n.life;
   n.core.reset();
   n.persisting = false;
@@ -738,6 +890,13 @@ std::string Simulator::format(const TraceRec& r) const {
     case TraceKind::kNote:
       s += r.note;
       break;
+    case TraceKind::kFsyncFailed:
+      s += "node " + std::to_string(r.node) + " fsync failed";
+      if (r.last != 0) s += " for entries [" + std::to_string(r.first) + ".." + std::to_string(r.last) + "]";
+      break;
+    case TraceKind::kPause:
+      s += "node " + std::to_string(r.node) + " paused for " + std::to_string(r.a) + " ms";
+      break;
   }
   return s;
 }
@@ -754,6 +913,8 @@ std::string Simulator::report(const std::string& violation) const {
     s += "  node " + std::to_string(n.id) + ": ";
     if (!n.up || !n.core) {
       s += "down";
+    } else if (now_ms_ < n.paused_until_ms) {
+      s += "paused";
     } else {
       s += std::string(to_string(n.core->role())) + " term=" + std::to_string(n.core->term()) +
            " vote=" + std::to_string(n.core->vote()) + " leader=" + std::to_string(n.core->leader_id()) +

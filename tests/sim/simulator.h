@@ -1,11 +1,14 @@
 // A deterministic simulation of a Raft group: real RaftCore instances, a simulated clock, a simulated
 // network (sim_network.h) and simulated disks, all driven by one seed.
 //
-// Each node runs the runtime loop of broker/raft/batch.h: take a batch, make it durable (this takes
-// simulated time: persistence completes asynchronously), then send its messages, apply its committed
-// entries and call advance(). A crash throws away the core and whatever batch was still being made durable;
-// the restart builds a new core over what the simulated disk holds. The disk persists term and vote with
-// every batch, and the commit index only sometimes (like DLedger's periodic checkpoint).
+// Each node runs the runtime loop of broker/raft/batch.h: take a batch, send what may go before the write and
+// apply its committed entries, make it durable (this takes simulated time: persistence completes
+// asynchronously; meanwhile the leader's heartbeats and appends and newly committed durable entries keep
+// flowing), then send its other messages and call advance(). A crash throws away the core and whatever batch
+// was still being made durable, or a prefix of it (partial persistence); the restart builds a new core over
+// what the simulated disk holds. A failed fsync either is reported to the core (persist_failed) or stops the
+// node. The disk persists term and vote with every batch, and the commit index only sometimes (like DLedger's
+// periodic checkpoint). Nodes can be paused (nothing runs, messages wait) and their clocks drift.
 //
 // A run has a fault phase (faults of the scenario's mix plus client proposals throughout) and then heals
 // everything: all nodes up, no partitions, no loss. Within a bounded simulated time after the heal a leader
@@ -30,6 +33,7 @@ struct SimStats {
   std::uint64_t leader_terms = 0;
   std::uint64_t crashes = 0;
   std::uint64_t partitions = 0;
+  std::uint64_t fsync_failures = 0;
   std::int64_t sim_time_ms = 0;
   std::int64_t converge_ms = 0;  // from the heal to the liveness condition holding
 };

@@ -637,11 +637,36 @@ TEST(RaftPaper, Restart_CommitNeverBelowPersisted) {
   n.core->advance(b);
   n.core->step(append(2, 1, 1, 0, 0, {}, 0));  // a leader commit of 0 does not lower it
   EXPECT_EQ(n.core->commit_index(), 2u);
-  // A persisted commit index past the durable log means the storage lost data: refuse to start.
+  // A persisted commit index past the durable log means the storage lost data: refuse to start, with a typed
+  // error the runtime can check first (without an exception) and turn into one line.
   MemoryLogStorage bad;
   bad.append({entry(1, 1)});
   bad.set_hard_state({1, kNoNode, 5});
-  EXPECT_THROW(RaftCore(make_config(1, kThree), bad), InvariantError);
+  EXPECT_THROW(RaftCore(make_config(1, kThree), bad), StartRefused);
+  const std::optional<StartError> err = RaftCore::check_start(make_config(1, kThree), bad);
+  ASSERT_TRUE(err.has_value());
+  EXPECT_EQ(err->kind, StartError::Kind::kCommitPastLastIndex);
+  EXPECT_NE(err->message.find("commit index 5 is past the last durable entry 1"), std::string::npos) << err->message;
+  EXPECT_EQ(err->message.find('\n'), std::string::npos);
+  try {
+    RaftCore core(make_config(1, kThree), bad);
+    ADD_FAILURE() << "started over a log that lost committed entries";
+  } catch (const StartRefused& e) {
+    EXPECT_EQ(e.error().kind, StartError::Kind::kCommitPastLastIndex);
+  }
+  // So does an applied index past it (the state machine is ahead of the log).
+  Config ahead = make_config(1, kThree);
+  ahead.applied_index = 3;
+  MemoryLogStorage short_log;
+  short_log.append({entry(1, 1)});
+  ASSERT_TRUE(RaftCore::check_start(ahead, short_log).has_value());
+  EXPECT_EQ(RaftCore::check_start(ahead, short_log)->kind, StartError::Kind::kCommitPastLastIndex);
+  // A bad config is a StartError too, still an std::invalid_argument when thrown.
+  Config no_id = make_config(1, kThree);
+  no_id.id = kNoNode;
+  EXPECT_EQ(RaftCore::check_start(no_id, short_log)->kind, StartError::Kind::kBadConfig);
+  EXPECT_THROW(RaftCore(no_id, short_log), std::invalid_argument);
+  EXPECT_FALSE(RaftCore::check_start(make_config(1, kThree), short_log).has_value());
 }
 
 TEST(RaftPaper, Restart_AppliedIndexSkipsAppliedEntries) {

@@ -1,6 +1,7 @@
 // Helpers for driving Raft cores by hand in unit tests: a node is a core over a MemoryLogStorage, and a
 // TestCluster delivers messages between nodes synchronously, with per-link cuts. Persistence is immediate:
-// draining a node writes its batch to storage, collects its messages and calls advance().
+// draining a node writes its batch to storage, collects its messages (those that may go before the write
+// first) and calls advance().
 #pragma once
 
 #include <gtest/gtest.h>
@@ -53,6 +54,7 @@ struct TestNode {
     std::vector<Message> out;
     while (core->has_ready()) {
       Batch b = core->ready();
+      for (Message& m : b.messages_before_persist) out.push_back(std::move(m));
       persist(*storage, b);
       for (Message& m : b.messages) out.push_back(std::move(m));
       for (const Entry& e : b.committed_entries) applied.push_back(e);
