@@ -232,6 +232,9 @@ RemotingCommand RequestProcessor::put_kv(const RemotingCommand& request) {
   std::lock_guard lock(mutex_);
   try {
     kv_config_.put(name_space, key, value);
+  } catch (const KvLimitExceeded& error) {
+    spdlog::warn("putKVConfig {} {} refused: {}", name_space, key, error.what());
+    return remoting::make_response(request, rc::kSystemError, error.what());
   } catch (const common::IoError& error) {
     spdlog::error("persist kv config {}: {}", kv_config_.path().string(), error.what());
   }
