@@ -173,13 +173,18 @@ void PeerTransport::stop() {
 }
 
 void PeerTransport::record_refusal(const std::string& text) {
-  const auto n = ++refused_;
+  ++refused_;
+  std::uint64_t seen = 0;
   {
     std::lock_guard lock(mu_);
-    if (text == last_refusal_ && !should_log(n)) return;
     last_refusal_ = text;
+    // A refused peer retries every reconnect_max_ms: log each distinct reason once, then now and then.
+    if (refusal_counts_.size() >= 64 && refusal_counts_.count(text) == 0) refusal_counts_.clear();
+    seen = ++refusal_counts_[text];
   }
-  spdlog::error("dledger: {}", text);
+  if (seen == 1 || seen % 1000 == 0) {
+    spdlog::error("dledger: {}{}", text, seen == 1 ? "" : " (" + std::to_string(seen) + " times)");
+  }
 }
 
 std::string PeerTransport::last_refusal() const {

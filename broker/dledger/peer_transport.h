@@ -116,6 +116,7 @@ class PeerTransport {
   std::map<raft::NodeId, Outbound> outbound_;
   std::map<std::uint64_t, raft::NodeId> inbound_;  // server connection id -> peer that handshook on it
   std::string last_refusal_;
+  std::map<std::string, std::uint64_t> refusal_counts_;  // refusal text -> times seen
 
   std::atomic<std::uint64_t> dropped_{0};
   std::atomic<std::uint64_t> refused_{0};
