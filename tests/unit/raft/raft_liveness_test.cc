@@ -219,6 +219,73 @@ TEST(Transfer, PreferredLeaderTakesOver) {
   EXPECT_EQ(c.core(3).role(), Role::kLeader);  // and it stays
 }
 
+// A lost TimeoutNow is sent again on the next heartbeat tick, so the transfer still completes.
+TEST(Transfer, LostTimeoutNowIsResent) {
+  TestCluster c(3, true, true);
+  c.elect(1);
+  c.drop_type(MessageType::kTimeoutNow);
+  ASSERT_TRUE(c.core(1).transfer_leadership(2));
+  c.deliver_all();
+  ASSERT_EQ(c.core(1).role(), Role::kLeader);  // the only TimeoutNow was lost
+  c.allow_type(MessageType::kTimeoutNow);
+  for (std::uint32_t i = 0; i < c.config(1).heartbeat_interval_ticks; ++i) {
+    c.core(1).tick();
+    c.deliver_all();
+  }
+  EXPECT_EQ(c.core(2).role(), Role::kLeader);
+  EXPECT_EQ(c.core(1).role(), Role::kFollower);
+}
+
+// Under steady load the preferred node's match index trails the leader's last index by the appends in flight
+// at every heartbeat; the transfer starts anyway (it keeps up with the commit index) and completes.
+TEST(Transfer, PreferredLeaderTakesOverUnderSteadyLoad) {
+  TestCluster c(3, true, true);
+  for (NodeId id : c.ids()) {
+    c.config(id).preferred_leader_id = 3;
+    c.restart(id);
+  }
+  c.elect(1);
+  int ticks = 0;
+  for (; ticks < 40 && c.core(3).role() != Role::kLeader; ++ticks) {
+    const NodeId l = c.leader();
+    c.core(l).propose(bytes_of("load"));  // not yet delivered when the leader's heartbeat fires
+    for (NodeId id : c.ids()) c.core(id).tick();
+    c.deliver_all();
+  }
+  EXPECT_EQ(c.core(3).role(), Role::kLeader) << "no transfer after " << ticks << " ticks of load";
+  EXPECT_LT(ticks, 10);
+}
+
+// A transfer that cannot complete ends after transfer_timeout_ticks; an automatic one to the preferred node is
+// retried only after preferred_leader_retry_ticks, so the group is not kept refusing proposals.
+TEST(Transfer, TimeoutAndPreferredRetryBackoff) {
+  TestCluster c(3, true, true);
+  for (NodeId id : c.ids()) {
+    c.config(id).preferred_leader_id = 3;
+    c.config(id).transfer_timeout_ticks = 4;
+    c.config(id).preferred_leader_retry_ticks = 30;
+    c.restart(id);
+  }
+  c.elect(1);
+  c.drop_type(MessageType::kTimeoutNow);  // node 3 never hears it
+  int refusing = 0, transfers_started = 0;
+  NodeId before = kNoNode;
+  for (int t = 0; t < 60; ++t) {
+    c.core(1).tick();
+    c.core(2).tick();
+    c.core(3).tick();
+    c.deliver_all();
+    ASSERT_EQ(c.core(1).role(), Role::kLeader);
+    if (c.core(1).lead_transferee() == 3 && before != 3) ++transfers_started;
+    before = c.core(1).lead_transferee();
+    if (c.core(1).propose(bytes_of("x")).status == ProposeStatus::kTransferring) ++refusing;
+    c.deliver_all();
+  }
+  EXPECT_EQ(transfers_started, 2);  // at the start, and once more after the back-off
+  EXPECT_LE(refusing, 2 * 4 + 2);
+  EXPECT_GE(refusing, 4);
+}
+
 // --- config ----------------------------------------------------------------------------------------------
 
 TEST(Config, ValidateRejectsBadConfigs) {
