@@ -32,6 +32,8 @@ void run_seeds(int nodes, FaultMix mix, std::uint64_t seed_base) {
   SimStats total;
   std::int64_t worst_converge_ms = 0;
   std::uint64_t worst_converge_seed = 0;
+  std::int64_t worst_transfer_ms = 0;
+  std::uint64_t worst_transfer_seed = 0;
   const auto start = std::chrono::steady_clock::now();
   for (std::uint64_t i = 0; i < count; ++i) {
     Scenario s;
@@ -50,6 +52,12 @@ void run_seeds(int nodes, FaultMix mix, std::uint64_t seed_base) {
     total.leader_terms += r.stats.leader_terms;
     total.crashes += r.stats.crashes;
     total.partitions += r.stats.partitions;
+    total.fsync_failures += r.stats.fsync_failures;
+    total.transfer_attempts += r.stats.transfer_attempts;
+    if (r.stats.transfer_ms > worst_transfer_ms) {
+      worst_transfer_ms = r.stats.transfer_ms;
+      worst_transfer_seed = s.seed;
+    }
     if (r.stats.converge_ms > worst_converge_ms) {
       worst_converge_ms = r.stats.converge_ms;
       worst_converge_seed = s.seed;
@@ -59,14 +67,16 @@ void run_seeds(int nodes, FaultMix mix, std::uint64_t seed_base) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf(
       "%llu seeds (%d nodes, %s) in %.2f s: %llu events, %llu leader terms, %llu crashes, %llu partitions, "
-      "%llu proposals accepted, %llu acknowledged, %llu entries committed, worst convergence after heal %lld ms (seed %llu)\n",
+      "%llu failed fsyncs, %llu proposals accepted, %llu acknowledged, %llu entries committed, worst convergence "
+      "after heal %lld ms (seed %llu), transfers under load: %llu requests, worst %lld ms (seed %llu)\n",
       static_cast<unsigned long long>(count), nodes, to_string(mix), seconds,
       static_cast<unsigned long long>(total.events), static_cast<unsigned long long>(total.leader_terms),
       static_cast<unsigned long long>(total.crashes), static_cast<unsigned long long>(total.partitions),
-      static_cast<unsigned long long>(total.proposals_accepted),
+      static_cast<unsigned long long>(total.fsync_failures), static_cast<unsigned long long>(total.proposals_accepted),
       static_cast<unsigned long long>(total.proposals_acked),
       static_cast<unsigned long long>(total.committed_entries), static_cast<long long>(worst_converge_ms),
-      static_cast<unsigned long long>(worst_converge_seed));
+      static_cast<unsigned long long>(worst_converge_seed), static_cast<unsigned long long>(total.transfer_attempts),
+      static_cast<long long>(worst_transfer_ms), static_cast<unsigned long long>(worst_transfer_seed));
   EXPECT_GT(total.proposals_acked, 0u);
 }
 
@@ -135,10 +145,12 @@ TEST(Sim, Replay) {
   if (!s) GTEST_SKIP() << "set RMQ_SIM_SEED (and RMQ_SIM_NODES, RMQ_SIM_MIX, RMQ_SIM_UNSAFE) to replay a run";
   const SimResult r = run_simulation(*s, /*verbose=*/true);
   if (!r.ok) FAIL() << r.report;
-  std::printf("%s: ok, %lld ms simulated, %llu events, %llu acknowledged proposals, converged %lld ms after heal\n",
-              s->describe().c_str(), static_cast<long long>(r.stats.sim_time_ms),
-              static_cast<unsigned long long>(r.stats.events),
-              static_cast<unsigned long long>(r.stats.proposals_acked), static_cast<long long>(r.stats.converge_ms));
+  std::printf(
+      "%s: ok, %lld ms simulated, %llu events, %llu acknowledged proposals, converged %lld ms after heal, "
+      "transfer under load in %lld ms\n",
+      s->describe().c_str(), static_cast<long long>(r.stats.sim_time_ms), static_cast<unsigned long long>(r.stats.events),
+      static_cast<unsigned long long>(r.stats.proposals_acked), static_cast<long long>(r.stats.converge_ms),
+      static_cast<long long>(r.stats.transfer_ms));
 }
 
 TEST(Sim, Soak) {

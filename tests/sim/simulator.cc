@@ -26,10 +26,13 @@ constexpr std::int64_t kFaultPhaseMs = 10000;
 // After the heal: a few election rounds (each at most 2 election timeouts plus pre-vote) and catch-up.
 constexpr std::int64_t kConvergeBoundMs = 8000;
 constexpr std::int64_t kLivenessCheckEveryMs = 20;
+// After convergence, a leadership transfer requested under client load must complete within this time.
+constexpr std::int64_t kTransferBoundMs = 2000;
 constexpr std::size_t kTraceSteps = 50;
 
 enum class EventKind : std::uint8_t {
   kTick, kDeliver, kPersisted, kPropose, kPartition, kCrash, kRestart, kTransfer, kHeal, kCheckLiveness, kPause,
+  kCheckTransfer,
 };
 
 struct Event {
@@ -119,6 +122,8 @@ class Simulator {
   void on_heal();
   void on_check_liveness();
   void on_pause();
+  void start_transfer_check();
+  void on_check_transfer();
   // A node-specific event that arrives while its node is paused waits until the pause ends.
   bool defer_if_paused(Event& e);
 
@@ -157,6 +162,11 @@ class Simulator {
   std::uint64_t next_seq_ = 0;
   std::int64_t now_ms_ = 0;
   bool healed_ = false;
+  // The transfer check after convergence: its target, the term it started in, when it started, whether done.
+  NodeId transfer_target_ = kNoNode;
+  Term transfer_from_term_ = 0;
+  std::int64_t transfer_start_ms_ = -1;
+  bool transfer_done_ = false;
   bool done_ = false;
   std::int64_t heal_ms_ = 0;
   std::optional<std::string> liveness_failure_;
@@ -329,6 +339,7 @@ void Simulator::handle(Event& e) {
     case EventKind::kHeal: on_heal(); break;
     case EventKind::kCheckLiveness: on_check_liveness(); break;
     case EventKind::kPause: on_pause(); break;
+    case EventKind::kCheckTransfer: on_check_transfer(); break;
   }
 }
 
@@ -400,7 +411,9 @@ void Simulator::on_persisted(NodeId id, std::uint64_t life) {
 }
 
 void Simulator::on_propose() {
-  if (now_ms_ < kFaultPhaseMs) schedule(now_ms_ + uniform_ms(1, propose_every_max_ms_), EventKind::kPropose);
+  if (now_ms_ < kFaultPhaseMs || (transfer_start_ms_ >= 0 && !transfer_done_)) {
+    schedule(now_ms_ + uniform_ms(1, propose_every_max_ms_), EventKind::kPropose);
+  }
   // Clients mostly find the leader; sometimes they ask a random node (which refuses unless it leads).
   NodeId target = leader();
   if (target == kNoNode || rand_.chance(0.2)) target = random_node();
@@ -560,7 +573,7 @@ void Simulator::on_check_liveness() {
   std::optional<std::string> gap = liveness_gap();
   if (!gap) {
     stats_.converge_ms = now_ms_ - heal_ms_;
-    done_ = true;
+    start_transfer_check();
     return;
   }
   if (now_ms_ - heal_ms_ >= kConvergeBoundMs) {
@@ -568,6 +581,60 @@ void Simulator::on_check_liveness() {
     return;
   }
   schedule(now_ms_ + kLivenessCheckEveryMs, EventKind::kCheckLiveness);
+}
+
+void Simulator::start_transfer_check() {
+  const NodeId l = leader();
+  if (ids_.size() < 2 || l == kNoNode) {
+    done_ = true;
+    return;
+  }
+  // Hand leadership to a follower (the preferred leader if there is one: otherwise it would take leadership
+  // back) while clients keep proposing at the fault phase's rate.
+  NodeId target = preferred_leader_;
+  if (target == kNoNode || target == l) {
+    do {
+      target = random_node();
+    } while (target == l);
+  }
+  transfer_target_ = target;
+  transfer_from_term_ = node(l).core->term();
+  transfer_start_ms_ = now_ms_;
+  TraceRec r;
+  r.kind = TraceKind::kNote;
+  r.note = "check: leader " + std::to_string(l) + " transfers to " + std::to_string(target) + " under load";
+  trace(std::move(r));
+  Node& n = node(l);
+  ++stats_.transfer_attempts;
+  guard(n, [&] { n.core->transfer_leadership(target); });
+  after_input(n);
+  schedule(now_ms_ + uniform_ms(1, propose_every_max_ms_), EventKind::kPropose);
+  schedule(now_ms_ + kLivenessCheckEveryMs, EventKind::kCheckTransfer);
+}
+
+void Simulator::on_check_transfer() {
+  if (transfer_done_) {
+    stats_.transfer_ms = now_ms_ - transfer_start_ms_;
+    done_ = true;
+    return;
+  }
+  if (now_ms_ - transfer_start_ms_ >= kTransferBoundMs) {
+    liveness_failure_ = "liveness: a leadership transfer to node " + std::to_string(transfer_target_) +
+                        " requested under load did not complete within " + std::to_string(kTransferBoundMs) +
+                        " ms (" + std::to_string(stats_.transfer_attempts) + " attempts)";
+    return;
+  }
+  // A transfer that timed out (the target was slower than Config::transfer_timeout_ticks) is asked for again,
+  // as an operator or the preferred-leader rule would.
+  const NodeId l = leader();
+  if (l != kNoNode && l != transfer_target_ && node(l).core->lead_transferee() == kNoNode &&
+      now_ms_ >= node(l).paused_until_ms) {
+    Node& n = node(l);
+    ++stats_.transfer_attempts;
+    guard(n, [&] { n.core->transfer_leadership(transfer_target_); });
+    after_input(n);
+  }
+  schedule(now_ms_ + kLivenessCheckEveryMs, EventKind::kCheckTransfer);
 }
 
 std::optional<std::string> Simulator::liveness_gap() const {
@@ -608,6 +675,10 @@ void Simulator::after_input(Node& n) {
     r.b = core.term();
     trace(std::move(r));
     checker_.observe_role(n.id, core.role(), core.term(), core.log());
+    if (transfer_start_ms_ >= 0 && n.id == transfer_target_ && core.role() == Role::kLeader &&
+        core.term() > transfer_from_term_) {
+      transfer_done_ = true;
+    }
   }
   if (core.commit_index() != n.last_commit) {
     checker_.observe_commit(n.id, core.term(), n.last_commit, core.commit_index(), core.log());

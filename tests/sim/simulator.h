@@ -13,7 +13,8 @@
 // A run has a fault phase (faults of the scenario's mix plus client proposals throughout) and then heals
 // everything: all nodes up, no partitions, no loss. Within a bounded simulated time after the heal a leader
 // must exist and every acknowledged proposal (committed as seen by the leader that accepted it) must be
-// committed on every node. SafetyChecker checks the safety properties after every step.
+// committed on every node; then a leadership transfer requested while clients keep proposing must complete
+// within a bounded time. SafetyChecker checks the safety properties after every step.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +37,8 @@ struct SimStats {
   std::uint64_t fsync_failures = 0;
   std::int64_t sim_time_ms = 0;
   std::int64_t converge_ms = 0;  // from the heal to the liveness condition holding
+  std::int64_t transfer_ms = 0;  // the leadership transfer under load after convergence
+  std::uint64_t transfer_attempts = 0;
 };
 
 struct SimResult {
