@@ -248,6 +248,16 @@ void Connection::enqueue_write(Bytes frame) {
   assert(strand_.running_in_this_thread());
   if (closed_) return;
   const std::size_t frame_bytes = frame.size();
+  // Reading stops at the high water mark, but replies to requests read before it (answered later from a
+  // handler's pool, like pulls) still come: a peer that is behind is not allowed more than the maximum.
+  if (queued_write_bytes_ > options_.write_low_water_bytes &&
+      frame_bytes > options_.write_queue_max_bytes - std::min(queued_write_bytes_, options_.write_queue_max_bytes)) {
+    spdlog::warn("remoting: closing connection from {}: {} reply bytes not taken, one more reply would pass {} "
+                 "(serverWriteQueueMaxBytes)",
+                 peer_address_, queued_write_bytes_, options_.write_queue_max_bytes);
+    do_close("replies not taken, write queue full");
+    return;
+  }
   if (options_.write_budget) {
     const std::uint64_t total = options_.write_budget->acquire(frame_bytes);
     write_budget_bytes_ += frame_bytes;

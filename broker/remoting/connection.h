@@ -19,7 +19,8 @@
 //    connection that would exceed it is closed;
 //  * replies not yet taken by the peer count against the server's write budget; at the high water mark the
 //    connection stops being read (the peer's further requests wait in TCP) until the queue is back at the
-//    low water mark; a connection that is already behind when the budget is exhausted is closed;
+//    low water mark; a connection that is already behind (past the low water mark) is closed when its
+//    queue would exceed its maximum or the server's write budget is exhausted;
 //  * a connection with no byte read and no byte written for the idle timeout is closed, which also ends a
 //    peer that stopped reading (its writes make no progress, and it is not read meanwhile).
 //
@@ -62,6 +63,8 @@ struct ConnectionOptions {
   // Stop reading at or above `write_high_water_bytes` queued, read again at or below `write_low_water_bytes`.
   std::size_t write_high_water_bytes = std::numeric_limits<std::size_t>::max();
   std::size_t write_low_water_bytes = std::numeric_limits<std::size_t>::max();
+  // A connection past the low water mark whose queue would exceed this is closed.
+  std::size_t write_queue_max_bytes = std::numeric_limits<std::size_t>::max();
   std::shared_ptr<ByteBudget> read_budget;   // null: read buffers unbounded in total
   std::shared_ptr<ByteBudget> write_budget;  // null: write queues unbounded in total
 };

@@ -28,6 +28,7 @@ RemotingServer::RemotingServer(ServerOptions options) : options_(std::move(optio
   connection_options_.idle_timeout_ms = limits.idle_timeout_seconds * 1000;
   connection_options_.write_high_water_bytes = static_cast<std::size_t>(limits.write_high_water_bytes);
   connection_options_.write_low_water_bytes = static_cast<std::size_t>(limits.write_low_water_bytes);
+  connection_options_.write_queue_max_bytes = static_cast<std::size_t>(limits.write_queue_max_bytes);
   connection_options_.read_budget = read_budget_;
   connection_options_.write_budget = write_budget_;
 }

@@ -21,6 +21,7 @@ const std::vector<ServerLimitKey>& server_limit_keys() {
       {"serverReadBufferTotalBytes", kMaxFrame, 64 * kGiB, &ServerLimits::read_buffer_total_bytes},
       {"writeBufferHighWaterMark", 4 * kKiB, kGiB, &ServerLimits::write_high_water_bytes},
       {"writeBufferLowWaterMark", 0, kGiB, &ServerLimits::write_low_water_bytes},
+      {"serverWriteQueueMaxBytes", 64 * kKiB, 64 * kGiB, &ServerLimits::write_queue_max_bytes},
       {"serverWriteBufferTotalBytes", kMaxFrame, 64 * kGiB, &ServerLimits::write_buffer_total_bytes},
   };
   return keys;
@@ -44,6 +45,10 @@ std::optional<std::string> check_server_limits(const ServerLimits& limits) {
   if (limits.write_low_water_bytes > limits.write_high_water_bytes) {
     return "writeBufferLowWaterMark: " + std::to_string(limits.write_low_water_bytes) +
            " is above writeBufferHighWaterMark " + std::to_string(limits.write_high_water_bytes);
+  }
+  if (limits.write_high_water_bytes > limits.write_queue_max_bytes) {
+    return "writeBufferHighWaterMark: " + std::to_string(limits.write_high_water_bytes) +
+           " is above serverWriteQueueMaxBytes " + std::to_string(limits.write_queue_max_bytes);
   }
   return std::nullopt;
 }

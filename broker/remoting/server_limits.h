@@ -18,6 +18,9 @@
 //   writeBufferHighWaterMark         a connection with this many reply bytes not yet taken by its peer stops
 //                                    being read (backpressure) ...
 //   writeBufferLowWaterMark          ... until its queue is back at or below this
+//   serverWriteQueueMaxBytes         a connection already past the low water mark whose queue would exceed
+//                                    this is closed (a handler answering from its own pool, like pulls, can
+//                                    queue replies to requests read before the high water mark was reached)
 //   serverWriteBufferTotalBytes      reply bytes all connections may hold queued; past it, a connection that is
 //                                    already behind (queue over the low water mark) is closed
 // Per connection a read buffer never holds more than one frame (16 MiB, the frame limit) plus 16 KiB.
@@ -36,6 +39,7 @@ struct ServerLimits {
   std::int64_t read_buffer_total_bytes = 256LL * 1024 * 1024;
   std::int64_t write_high_water_bytes = 1024LL * 1024;
   std::int64_t write_low_water_bytes = 256LL * 1024;
+  std::int64_t write_queue_max_bytes = 32LL * 1024 * 1024;
   std::int64_t write_buffer_total_bytes = 256LL * 1024 * 1024;
 };
 
@@ -51,7 +55,7 @@ struct ServerLimitKey {
 const std::vector<ServerLimitKey>& server_limit_keys();
 // The entry for `key`, or null when `key` is not a limit key.
 const ServerLimitKey* find_server_limit_key(const std::string& key);
-// What the ranges cannot say alone: the low water mark must not exceed the high one. A one-line reason, or
+// What the ranges cannot say alone: low water mark <= high water mark <= queue maximum. A one-line reason, or
 // nullopt when the limits are consistent.
 std::optional<std::string> check_server_limits(const ServerLimits& limits);
 

@@ -113,6 +113,9 @@ TEST(ServerLimitsTest, DefaultsPassAndEveryRangeIsChecked) {
   ASSERT_TRUE(problem.has_value());
   EXPECT_NE(problem->find("writeBufferLowWaterMark"), std::string::npos);
   EXPECT_THROW(RemotingServer(ServerOptions{"127.0.0.1", 0, 1, crossed}), std::invalid_argument);
+  ServerLimits over_max;
+  over_max.write_high_water_bytes = over_max.write_queue_max_bytes + 1;
+  EXPECT_TRUE(check_server_limits(over_max).has_value());
 }
 
 TEST(ByteBudgetTest, TryAcquireStopsAtTheCapAndAcquireDoesNot) {
@@ -260,6 +263,7 @@ TEST(ConnectionLimitsTest, PeerNotTakingRepliesIsNoLongerReadAndThenClosedWhenId
 TEST(ConnectionLimitsTest, WriteBudgetClosesAPeerThatIsBehind) {
   ServerLimits limits;
   limits.write_high_water_bytes = 1024LL * 1024 * 1024;
+  limits.write_queue_max_bytes = 1024LL * 1024 * 1024;
   limits.write_low_water_bytes = 64 * 1024;
   limits.write_buffer_total_bytes = 16 * kMiB;
   limits.idle_timeout_seconds = 0;
