@@ -11,6 +11,7 @@
 #include "broker/common/mapped_file.h"
 #include "broker/common/progress.h"
 #include "migrate/commitlog_check.h"
+#include "migrate/dledger_store_check.h"
 #include "tools/rmqctl/commands.h"
 
 namespace rmq::tools {
@@ -49,17 +50,28 @@ int run_check(const CheckArgs& args) {
   options.show_progress = common::ProgressLine::stderr_is_terminal();
   try {
     migrate::CheckReport report;
+    std::vector<migrate::DLedgerRegionReport> dledger;
     if (pair_mode) {
       std::vector<migrate::StoreLocation> slaves;
       for (const auto& s : args.slaves) slaves.push_back(migrate::resolve_store_location(s));
       report = migrate::check_commitlogs(migrate::resolve_store_location(args.master), slaves, options);
     } else {
-      report = migrate::check_single_store(
-          migrate::resolve_store_location(args.store.empty() ? args.config : args.store), options);
+      const migrate::StoreLocation location =
+          migrate::resolve_store_location(args.store.empty() ? args.config : args.store);
+      report = migrate::check_single_store(location, options);
+      // A DLedger-mode store: its dledger-{selfId} regions too (migrate/dledger_store_check.h).
+      dledger = migrate::check_dledger_regions(location, report, options.check_crc);
+      migrate::apply_dledger_regions(dledger, report);
     }
     if (args.output == "json") {
-      std::cout << migrate::to_json(report).dump(2) << "\n";
+      nlohmann::json j = migrate::to_json(report);
+      if (!dledger.empty()) {
+        j["dledger"] = nlohmann::json::array();
+        for (const auto& region : dledger) j["dledger"].push_back(migrate::to_json(region));
+      }
+      std::cout << j.dump(2) << "\n";
     } else {
+      for (const auto& region : dledger) std::cout << migrate::to_text(region);
       std::cout << migrate::to_text(report);
     }
     return migrate::exit_code_for(report.verdict);

@@ -12,6 +12,9 @@
 #include "broker/store/dledger_adoption.h"
 #include "broker/store/dledger_error.h"
 #include "broker/store/dledger_message_store.h"
+#include "broker/store/dledger_data_files.h"
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
 #include "tests/cli/gen_store_harness.h"
 #include "tests/unit/store/local_replicator.h"
 #include "tests/unit/store/plain_store_test_support.h"
@@ -321,6 +324,73 @@ TEST(DLedgerMessageStore, StartsWithoutLegacyLogAtOffsetZero) {
   ASSERT_EQ(r.status, PutStatus::kOk);
   EXPECT_EQ(r.physical_offset, 48 + 167);  // after the 167-byte no-op entry at 0
   EXPECT_EQ(r.msg_ids.front(), message_id(HostAddress{{10, 0, 0, 7}, 10911}, 48 + 167));
+}
+
+}  // namespace
+}  // namespace rmq::store
+
+namespace rmq::store {
+namespace {
+
+int run_rmqctl(const std::string& args, std::string* out) {
+  const fs::path rmqctl = fs::path(RMQ_BINARY_DIR) / "rmqctl";
+  const std::string command = "'" + rmqctl.string() + "' " + args + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return -1;
+  char buffer[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out->append(buffer, n);
+  const int status = ::pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(DLedgerMessageStore, CheckCommitlogCoversTheLegacyRegionTheDividedOffsetAndEveryEntry) {
+  if (!fs::exists(fs::path(RMQ_BINARY_DIR) / "rmqctl")) GTEST_SKIP() << "rmqctl not built";
+  TempDir dir;
+  const fs::path root = dir.path() / "node";
+  const auto log = generate_legacy(dir.path(), root);
+  const std::int64_t divided = std::stoll(log.files.back()) + kFileSize;
+  Node node(root);
+  node.open();
+  node.lead(1);
+  std::vector<PutResult> puts;
+  for (int i = 0; i < 50; ++i) puts.push_back(testing::put(*node.store, make_message("T", i % 4, std::string(300, 'a' + i % 26))));
+  node.close();
+
+  std::string out;
+  ASSERT_EQ(run_rmqctl("check-commitlog --store '" + root.string() + "' -o json", &out), 0) << out;
+  const auto j = nlohmann::json::parse(out.substr(out.find('{')));
+  ASSERT_EQ(j["dledger"].size(), 1u) << out;
+  const auto& d = j["dledger"][0];
+  EXPECT_EQ(d["divided_commitlog_offset"], divided);
+  EXPECT_EQ(d["legacy_end_offset"], divided);
+  EXPECT_EQ(d["legacy_tail_blank"], true);
+  EXPECT_EQ(d["entries"], 51);
+  EXPECT_EQ(d["noop_entries"], 1);
+  EXPECT_EQ(d["committed_index"], 50);
+  EXPECT_TRUE(d["problems"].empty()) << out;
+
+  // A flipped byte in a committed entry's message body: CORRUPT (exit 3), naming the entry's position.
+  const std::int64_t victim = puts[20].physical_offset;  // record start = entry pos + 48
+  const fs::path data_file = root / "dledger-n0" / "data" / DLedgerFileList::file_name(divided);
+  {
+    std::fstream f(data_file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(victim - divided + 100));  // inside the 300-byte body
+    f.put('\x01');
+  }
+  out.clear();
+  EXPECT_EQ(run_rmqctl("check-commitlog --store '" + root.string() + "'", &out), 3) << out;
+  EXPECT_NE(out.find("bad_entry at " + std::to_string(victim - 48)), std::string::npos) << out;
+  EXPECT_NE(out.find("committed"), std::string::npos) << out;
+
+  // The broker refuses to start on it (exit 3 at the process level): DLedgerCorruption naming the position.
+  auto start = DLedgerMessageStore::prepare(node.posix, node.config(), node.options());
+  try {
+    LocalReplicator replicator(node.posix, start->adoption.entry_store_options);
+    FAIL() << "opened a store with a damaged committed entry";
+  } catch (const DLedgerCorruption& e) {
+    EXPECT_NE(std::string(e.what()).find(std::to_string(victim - 48)), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
