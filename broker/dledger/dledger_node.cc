@@ -276,7 +276,10 @@ void DLedgerNode::run() {
         continue;
       }
       try {
-        for (const raft::Message& m : messages) core_->step(m);
+        for (const raft::Message& m : messages) {
+          SPDLOG_TRACE("dledger: {} got {}", options_.config.self_id, raft::describe(m));
+          core_->step(m);
+        }
         for (Proposal& p : proposals) handle_proposal(p);
         if (transfer) core_->transfer_leadership(*transfer);
         const Clock::time_point now = Clock::now();
@@ -400,7 +403,10 @@ std::int64_t DLedgerNode::end_pos_of(raft::Index index) const {
 }
 
 void DLedgerNode::handle_batch(raft::Batch b) {
-  for (const raft::Message& m : b.messages_before_persist) transport_->send(m);
+  for (const raft::Message& m : b.messages_before_persist) {
+    SPDLOG_TRACE("dledger: {} sends {}", options_.config.self_id, raft::describe(m));
+    transport_->send(m);
+  }
 
   // Step 1: write.
   if (b.truncate_from_index != 0) {
@@ -432,11 +438,15 @@ void DLedgerNode::handle_batch(raft::Batch b) {
   if (b.must_sync && options_.config.sync_flush && !b.entries.empty()) store_.sync();  // group commit
 
   // Step 2: what may promise that step 1 is durable.
-  for (const raft::Message& m : b.messages) transport_->send(m);
+  for (const raft::Message& m : b.messages) {
+    SPDLOG_TRACE("dledger: {} sends {}", options_.config.self_id, raft::describe(m));
+    transport_->send(m);
+  }
 
   apply_commit(b.commit_index);
   if (b.soft_state_changed) {
     is_leader_ = b.soft_state.role == raft::Role::kLeader;
+    publish_status(false);  // status() says the new role before any append hears of it
     if (b.soft_state.role != raft::Role::kLeader) fail_pending(store::ReplicateStatus::kNotLeader);
     spdlog::info("dledger: {} is {} in term {} (leader {})", options_.config.self_id,
                  raft::to_string(b.soft_state.role), b.soft_state.term,

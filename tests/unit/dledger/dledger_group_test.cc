@@ -69,6 +69,7 @@ class Group {
 
   void set_group(std::size_t i, std::string group) { groups_[i] = std::move(group); }
   void set_peers(std::size_t i, std::string peers) { peer_lists_[i] = std::move(peers); }
+  void set_property(const std::string& key, const std::string& value) { extra_.set(key, value); }
   const std::string& peers() const { return peers_; }
   std::size_t size() const { return nodes_.size(); }
 
@@ -84,6 +85,7 @@ class Group {
     p.set("dLegerGroup", groups_[i]);
     p.set("dLegerPeers", peer_lists_[i]);
     p.set("dLegerSelfId", so.self_id);
+    for (const std::string& key : extra_.keys_in_order()) p.set(key, *extra_.get(key));
     DLedgerNodeOptions options;
     options.config = DLedgerConfig::from_properties(p);
     options.data_file_bytes = kDataFileBytes;
@@ -135,6 +137,7 @@ class Group {
   std::string peers_;
   std::vector<std::string> groups_;
   std::vector<std::string> peer_lists_;
+  common::JavaProperties extra_;
   std::vector<std::unique_ptr<store::DLedgerEntryStore>> stores_;
   std::vector<std::unique_ptr<DLedgerNode>> nodes_;
 };
@@ -250,6 +253,91 @@ TEST(DLedgerGroup, StoppedFollowerCatchesUpAfterRestart) {
   ASSERT_TRUE(g.wait_committed(follower, last, 10s));
   for (std::size_t i = 0; i < g.size(); ++i) g.node(i).stop();
   expect_identical(g, {0, 1, 2}, last);
+}
+
+TEST(DLedgerGroup, SyncFlushWithManyAppendsInFlight) {
+  Group g;
+  g.set_property("flushDiskType", "SYNC_FLUSH");
+  g.start_all();
+  const int leader = g.wait_for_leader(5s);
+  ASSERT_GE(leader, 0);
+  // 100 calls in flight at once: they share batches (one fsync for many entries) and pipelined appends.
+  std::vector<std::future<std::vector<store::ReplicatedEntry>>> futures;
+  for (int c = 0; c < 100; ++c) {
+    auto promise = std::make_shared<std::promise<std::vector<store::ReplicatedEntry>>>();
+    futures.push_back(promise->get_future());
+    std::vector<common::Bytes> bodies;
+    for (int k = 0; k < 5; ++k) bodies.push_back(make_body(c * 5 + k));
+    g.node(leader).append(
+        std::move(bodies), [](std::int64_t pos, std::span<std::uint8_t> body) {
+          store::write_commitlog_physical_offset(pos, body);
+        },
+        [promise](std::vector<store::ReplicatedEntry> r) { promise->set_value(std::move(r)); });
+  }
+  std::int64_t last = -1;
+  std::int64_t previous = -1;
+  for (auto& f : futures) {
+    ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
+    for (const auto& r : f.get()) {
+      ASSERT_EQ(r.status, store::ReplicateStatus::kOk) << store::to_string(r.status);
+      EXPECT_EQ(r.index, previous < 0 ? r.index : previous + 1);  // calls keep their order
+      previous = r.index;
+      last = std::max(last, r.index);
+    }
+  }
+  for (std::size_t i = 0; i < g.size(); ++i) ASSERT_TRUE(g.wait_committed(i, last, 5s));
+  for (std::size_t i = 0; i < g.size(); ++i) g.node(i).stop();
+  expect_identical(g, {0, 1, 2}, last);
+}
+
+TEST(DLedgerGroup, PreferredLeaderTakesOver) {
+  Group g;
+  g.set_property("preferredLeaderId", "n2");
+  g.start_all();
+  const auto deadline = Clock::now() + 8s;
+  int leader = -1;
+  while (Clock::now() < deadline && leader != 2) {
+    leader = g.wait_for_leader(1s);
+    // Appends during the transfer are refused (kNotLeader), so their outcome is not checked here.
+    if (leader >= 0 && leader != 2) append_and_wait(g.node(leader), {make_body(0)});
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(leader, 2);
+}
+
+TEST(DLedgerGroup, IsolatedLeaderStepsDownAndPendingAppendsAreBounded) {
+  Group g;
+  g.set_property("maxPendingRequestsNum", "1");
+  g.start_all();
+  const int leader = g.wait_for_leader(5s);
+  ASSERT_GE(leader, 0);
+  append_many(g.node(leader), 0, 1, 1);
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    if (static_cast<int>(i) != leader) g.stop(i);
+  }
+  // The first append cannot commit; the second finds the pending limit reached.
+  auto first = std::make_shared<std::promise<std::vector<store::ReplicatedEntry>>>();
+  auto first_result = first->get_future();
+  g.node(leader).append({make_body(1)}, {}, [first](std::vector<store::ReplicatedEntry> r) {
+    first->set_value(std::move(r));
+  });
+  auto busy = append_and_wait(g.node(leader), {make_body(2)});
+  ASSERT_EQ(busy.size(), 1u);
+  EXPECT_EQ(busy[0].status, store::ReplicateStatus::kBusy);
+  // Check-quorum: without a majority the leader steps down within about an election timeout, failing what
+  // it had not committed.
+  const auto isolated_at = Clock::now();
+  ASSERT_EQ(first_result.wait_for(5s), std::future_status::ready);
+  auto r = first_result.get();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].status, store::ReplicateStatus::kNotLeader) << store::to_string(r[0].status);
+  EXPECT_NE(g.node(leader).status().role, store::ReplicaRole::kLeader);
+  std::printf("isolated leader stepped down after %lld ms\n",
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - isolated_at).count()));
+  auto refused = append_and_wait(g.node(leader), {make_body(3)});
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].status, store::ReplicateStatus::kNotLeader);
 }
 
 TEST(DLedgerGroup, MismatchedGroupOrPeersAreRefused) {
