@@ -2,9 +2,11 @@
 // pre-vote, check-quorum, leadership transfer and per-follower flow control, after etcd raft's design.
 //
 // The core is pure: no threads, sockets, files or clocks. Its inputs are tick() (time, in ticks), step()
-// (a message from a peer), propose() (a client entry) and advance() (the runtime made the last Batch durable,
-// sent it and applied it); its only output is ready(), a Batch saying what to persist, send and apply. This is
-// what lets tests/sim run whole clusters deterministically from one seed. See batch.h for the runtime loop.
+// (a message from a peer), propose() (a client entry) and advance() (the runtime made the last Batch durable
+// and sent it) or persist_failed(); its outputs are ready(), a Batch saying what to send at once, what to
+// persist, what to send once that is durable and what to apply, and, while a batch's write is in progress,
+// take_messages_before_persist() and take_committed_entries(). This is what lets tests/sim run whole clusters
+// deterministically from one seed. See batch.h for the runtime loop.
 //
 // Where this deliberately differs from DLedger 0.3.1.2 (storage.md 8.8): pre-vote; votes follow the paper
 // (term first, then log up-to-date-ness) and a higher term is adopted at once; appends carry the previous
@@ -128,7 +130,9 @@ class RaftCore {
   // While a batch is outstanding (and also between batches): a leader's heartbeats and appends produced since
   // the last ready(), which may go out before any write is durable. The next ready() would include them in
   // Batch::messages_before_persist otherwise.
-  bool has_messages_before_persist() const { return !early_msgs_.empty() || broadcast_pending_; }
+  bool has_messages_before_persist() const {
+    return !early_msgs_.empty() || (broadcast_pending_ && role_ == Role::kLeader);
+  }
   std::vector<Message> take_messages_before_persist();
   // Committed entries that are durable here and not yet handed out (in ready() or here), up to
   // Config::max_apply_bytes: lets the runtime apply what became committed while a batch's write is slow.
