@@ -24,6 +24,14 @@ namespace {
 
 using common::ConfigError;
 
+constexpr std::int64_t kMaxLong = INT64_MAX;
+constexpr std::int64_t kMaxInt = INT32_MAX;
+// Threads of one pool: far more than any machine uses, far fewer than the process can create (1,000,000 was
+// an abort when thread creation failed).
+constexpr std::int64_t kMaxThreads = 1024;
+// Intervals and timeouts in milliseconds: at most one day.
+constexpr std::int64_t kMaxIntervalMs = 86'400'000;
+
 std::string trim(const std::string& text) {
   std::size_t begin = 0;
   std::size_t end = text.size();
@@ -47,6 +55,50 @@ std::int32_t parse_int(const std::string& source, const std::string& key, const 
   const std::int64_t value = parse_long(source, key, raw);
   if (value < INT32_MIN || value > INT32_MAX) bad_value(source, key, raw, "a 32-bit integer");
   return static_cast<std::int32_t>(value);
+}
+
+void check_range(const std::string& source, const std::string& key, const std::string& raw, std::int64_t value,
+                 std::int64_t min_value, std::int64_t max_value) {
+  if (value < min_value || value > max_value) {
+    bad_value(source, key, trim(raw), "in [" + std::to_string(min_value) + ", " + std::to_string(max_value) + "]");
+  }
+}
+
+// deleteWhen: the hours of the day at which expired files are deleted, "04" or "01;13" (UtilAll.isItTimeToDo
+// parses each as an int and compares it with the hour; one that is not 0..23 never matches).
+void check_delete_when(const std::string& source, const std::string& value) {
+  std::stringstream in(value);
+  std::string hour;
+  bool any = false;
+  while (std::getline(in, hour, ';')) {
+    const auto parsed = remoting::parse_java_long(trim(hour));
+    if (!parsed || *parsed < 0 || *parsed > 23) {
+      bad_value(source, "deleteWhen", value, "hours of the day in [0, 23] separated by ';' (e.g. 04 or 01;13)");
+    }
+    any = true;
+  }
+  if (!any) bad_value(source, "deleteWhen", value, "hours of the day in [0, 23] separated by ';' (e.g. 04 or 01;13)");
+}
+
+// namesrvAddr: HOST:PORT[;HOST:PORT...], each port in [1, 65535] (what the Java client and broker split it
+// into); checked after -n and NAMESRV_ADDR have been applied, since all three end up in the same place.
+void check_namesrv_addr(const std::string& source, const std::string& value) {
+  std::stringstream in(value);
+  std::string item;
+  while (std::getline(in, item, ';')) {
+    item = trim(item);
+    if (item.empty()) continue;
+    const std::size_t colon = item.rfind(':');
+    const std::string host = colon == std::string::npos ? item : item.substr(0, colon);
+    const bool host_ok = !host.empty() && std::all_of(host.begin(), host.end(), [](unsigned char ch) {
+      return std::isalnum(ch) || ch == '.' || ch == '-' || ch == '_';
+    });
+    const auto port = colon == std::string::npos ? std::nullopt : remoting::parse_java_long(item.substr(colon + 1));
+    if (!host_ok || !port || *port < 1 || *port > 65535) {
+      bad_value(source, "namesrvAddr", value,
+                "HOST:PORT[;HOST:PORT...] with ports in [1, 65535] ('" + item + "' is not)");
+    }
+  }
 }
 
 bool parse_bool(const std::string& source, const std::string& key, const std::string& raw) {
@@ -86,18 +138,22 @@ const KeyTable& key_table(const std::string& source) {
     table[key] = {[field](BrokerConfig& c, const std::string& v) { c.*field = trim(v); },
                   [field](const BrokerConfig& c) { return c.*field; }};
   };
-  auto i32 = [&](const std::string& key, std::int32_t BrokerConfig::*field, std::int64_t min_value) {
-    table[key] = {[field, key, source, min_value](BrokerConfig& c, const std::string& v) {
+  // Every numeric key has a range (man rmq-broker(8), CONFIGURATION): a value outside it is exit 2 naming the
+  // key, the value and the range, never a crash or a broker that starts and then refuses work.
+  auto i32 = [&](const std::string& key, std::int32_t BrokerConfig::*field, std::int64_t min_value,
+                 std::int64_t max_value) {
+    table[key] = {[field, key, source, min_value, max_value](BrokerConfig& c, const std::string& v) {
                     const std::int32_t parsed = parse_int(source, key, v);
-                    if (parsed < min_value) bad_value(source, key, v, ">= " + std::to_string(min_value));
+                    check_range(source, key, v, parsed, min_value, max_value);
                     c.*field = parsed;
                   },
                   [field](const BrokerConfig& c) { return show_value(c.*field); }};
   };
-  auto i64 = [&](const std::string& key, std::int64_t BrokerConfig::*field, std::int64_t min_value) {
-    table[key] = {[field, key, source, min_value](BrokerConfig& c, const std::string& v) {
+  auto i64 = [&](const std::string& key, std::int64_t BrokerConfig::*field, std::int64_t min_value,
+                 std::int64_t max_value) {
+    table[key] = {[field, key, source, min_value, max_value](BrokerConfig& c, const std::string& v) {
                     const std::int64_t parsed = parse_long(source, key, v);
-                    if (parsed < min_value) bad_value(source, key, v, ">= " + std::to_string(min_value));
+                    check_range(source, key, v, parsed, min_value, max_value);
                     c.*field = parsed;
                   },
                   [field](const BrokerConfig& c) { return show_value(c.*field); }};
@@ -108,34 +164,34 @@ const KeyTable& key_table(const std::string& source) {
   };
   str("brokerClusterName", &BrokerConfig::broker_cluster_name);
   str("brokerName", &BrokerConfig::broker_name);
-  i64("brokerId", &BrokerConfig::broker_id, 0);
+  i64("brokerId", &BrokerConfig::broker_id, 0, kMaxLong);
   str("brokerIP1", &BrokerConfig::broker_ip1);
   str("brokerIP2", &BrokerConfig::broker_ip2);
   str("namesrvAddr", &BrokerConfig::namesrv_addr);
   boolean("autoCreateTopicEnable", &BrokerConfig::auto_create_topic_enable);
   boolean("autoCreateSubscriptionGroup", &BrokerConfig::auto_create_subscription_group);
-  i32("defaultTopicQueueNums", &BrokerConfig::default_topic_queue_nums, 1);
-  i32("brokerPermission", &BrokerConfig::broker_permission, 0);
+  i32("defaultTopicQueueNums", &BrokerConfig::default_topic_queue_nums, 1, 65535);
+  i32("brokerPermission", &BrokerConfig::broker_permission, 0, 7);  // PermName bits: 4 read, 2 write, 1 inherit
   boolean("clusterTopicEnable", &BrokerConfig::cluster_topic_enable);
   boolean("brokerTopicEnable", &BrokerConfig::broker_topic_enable);
   boolean("traceTopicEnable", &BrokerConfig::trace_topic_enable);
   str("msgTraceTopicName", &BrokerConfig::msg_trace_topic_name);
-  i32("sendMessageThreadPoolNums", &BrokerConfig::send_message_thread_pool_nums, 1);
-  i32("pullMessageThreadPoolNums", &BrokerConfig::pull_message_thread_pool_nums, 1);
+  i32("sendMessageThreadPoolNums", &BrokerConfig::send_message_thread_pool_nums, 1, kMaxThreads);
+  i32("pullMessageThreadPoolNums", &BrokerConfig::pull_message_thread_pool_nums, 1, kMaxThreads);
   boolean("longPollingEnable", &BrokerConfig::long_polling_enable);
-  i64("shortPollingTimeMills", &BrokerConfig::short_polling_time_mills, 1);
-  i64("registerNameServerPeriod", &BrokerConfig::register_name_server_period_ms, 1);
-  i64("flushConsumerOffsetInterval", &BrokerConfig::flush_consumer_offset_interval_ms, 1);
-  i32("maxTransferCountOnMessageInMemory", &BrokerConfig::max_transfer_count_on_message_in_memory, 1);
-  i64("maxTransferBytesOnMessageInMemory", &BrokerConfig::max_transfer_bytes_on_message_in_memory, 1);
+  i64("shortPollingTimeMills", &BrokerConfig::short_polling_time_mills, 1, kMaxIntervalMs);
+  i64("registerNameServerPeriod", &BrokerConfig::register_name_server_period_ms, 1, kMaxIntervalMs);
+  i64("flushConsumerOffsetInterval", &BrokerConfig::flush_consumer_offset_interval_ms, 1, kMaxIntervalMs);
+  i32("maxTransferCountOnMessageInMemory", &BrokerConfig::max_transfer_count_on_message_in_memory, 1, 65535);
+  i64("maxTransferBytesOnMessageInMemory", &BrokerConfig::max_transfer_bytes_on_message_in_memory, 1, kMaxInt);
   str("regionId", &BrokerConfig::region_id);
   boolean("traceOn", &BrokerConfig::trace_on);
   boolean("rejectTransactionMessage", &BrokerConfig::reject_transaction_message);
-  i32("listenPort", &BrokerConfig::listen_port, 1);
+  i32("listenPort", &BrokerConfig::listen_port, 1, 65535);
   str("storePathRootDir", &BrokerConfig::store_path_root_dir);
   str("storePathCommitLog", &BrokerConfig::store_path_commit_log);
-  i64("mappedFileSizeCommitLog", &BrokerConfig::mapped_file_size_commit_log, 4096);
-  i64("mappedFileSizeConsumeQueue", &BrokerConfig::mapped_file_size_consume_queue, 20);
+  i64("mappedFileSizeCommitLog", &BrokerConfig::mapped_file_size_commit_log, 4096, kMaxInt);  // a Java int
+  i64("mappedFileSizeConsumeQueue", &BrokerConfig::mapped_file_size_consume_queue, 20, kMaxInt);  // a Java int
   table["flushDiskType"] = {[source](BrokerConfig& c, const std::string& v) {
                               const std::string t = trim(v);
                               if (t == "ASYNC_FLUSH") c.sync_flush = false;
@@ -143,9 +199,9 @@ const KeyTable& key_table(const std::string& source) {
                               else bad_value(source, "flushDiskType", v, "ASYNC_FLUSH or SYNC_FLUSH");
                             },
                             [](const BrokerConfig& c) { return std::string(c.sync_flush ? "SYNC_FLUSH" : "ASYNC_FLUSH"); }};
-  i64("flushIntervalCommitLog", &BrokerConfig::flush_interval_commit_log_ms, 1);
-  i64("syncFlushTimeout", &BrokerConfig::sync_flush_timeout_ms, 1);
-  i32("maxMessageSize", &BrokerConfig::max_message_size, 1);
+  i64("flushIntervalCommitLog", &BrokerConfig::flush_interval_commit_log_ms, 1, kMaxIntervalMs);
+  i64("syncFlushTimeout", &BrokerConfig::sync_flush_timeout_ms, 1, kMaxIntervalMs);
+  i32("maxMessageSize", &BrokerConfig::max_message_size, 1, 1 << 30);
   table["messageDelayLevel"] = {[source](BrokerConfig& c, const std::string& v) {
                                   try {
                                     (void)parse_delay_levels(trim(v));
@@ -171,9 +227,13 @@ const KeyTable& key_table(const std::string& source) {
                          }};
   boolean("messageIndexEnable", &BrokerConfig::message_index_enable);
   boolean("checkCRCOnRecover", &BrokerConfig::check_crc_on_recover);
-  str("deleteWhen", &BrokerConfig::delete_when);
-  i32("fileReservedTime", &BrokerConfig::file_reserved_time_hours, 0);
-  i32("haListenPort", &BrokerConfig::ha_listen_port, 1);
+  table["deleteWhen"] = {[source](BrokerConfig& c, const std::string& v) {
+                           c.delete_when = trim(v);
+                           check_delete_when(source, c.delete_when);
+                         },
+                         [](const BrokerConfig& c) { return c.delete_when; }};
+  i32("fileReservedTime", &BrokerConfig::file_reserved_time_hours, 0, 876000);  // hours: 100 years
+  i32("haListenPort", &BrokerConfig::ha_listen_port, 1, 65535);
   boolean("enableDLegerCommitLog", &BrokerConfig::enable_dleger_commit_log);
   str("dLegerGroup", &BrokerConfig::dleger_group);
   str("dLegerPeers", &BrokerConfig::dleger_peers);
@@ -337,11 +397,15 @@ BrokerConfigLoad parse_broker_config(const common::JavaProperties& properties, c
   if (c.broker_ip2.empty()) c.broker_ip2 = c.broker_ip1;
   if (c.store_path_root_dir.empty()) c.store_path_root_dir = home_dir() + "/store";
   if (!ha_port_set) c.ha_listen_port = c.listen_port + 1;
-  if (c.listen_port > 65535) bad_value(source_name, "listenPort", std::to_string(c.listen_port), "a TCP port");
-  if (c.ha_listen_port > 65535) bad_value(source_name, "haListenPort", std::to_string(c.ha_listen_port), "a TCP port");
+  if (c.ha_listen_port > 65535) {  // only when derived from listenPort: a set haListenPort was range-checked
+    bad_value(source_name, "listenPort", std::to_string(c.listen_port),
+              "in [1, 65534] (haListenPort, not set, is listenPort + 1)");
+  }
+  check_namesrv_addr(source_name, c.namesrv_addr);
   if (!ipv4_host(c.broker_ip1, c.listen_port)) {
     bad_value(source_name, "brokerIP1", c.broker_ip1, "an IPv4 address");
   }
+  if (!ipv4_host(c.broker_ip2, c.ha_listen_port)) bad_value(source_name, "brokerIP2", c.broker_ip2, "an IPv4 address");
   // BrokerController.registerNameServerPeriod: Math.max(10000, Math.min(period, 60000)).
   c.register_name_server_period_ms = std::max<std::int64_t>(10000, std::min<std::int64_t>(c.register_name_server_period_ms, 60000));
   return load;
