@@ -1,4 +1,4 @@
-#include "migrate/process_locks.h"
+#include "ctl/process_locks.h"
 
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -12,9 +12,9 @@
 #include <sstream>
 #include <system_error>
 
-#include "migrate/process_table.h"
+#include "ctl/process_table.h"
 
-namespace rmq::migrate {
+namespace rmq::ctl {
 
 namespace fs = std::filesystem;
 
@@ -113,4 +113,4 @@ std::vector<int> lock_holders(const fs::path& proc_root, const fs::path& path) {
   return {holders.begin(), holders.end()};
 }
 
-}  // namespace rmq::migrate
+}  // namespace rmq::ctl

@@ -1,4 +1,4 @@
-#include "migrate/process_table.h"
+#include "ctl/process_table.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -7,7 +7,7 @@
 #include <sstream>
 #include <system_error>
 
-namespace rmq::migrate {
+namespace rmq::ctl {
 
 namespace fs = std::filesystem;
 
@@ -114,4 +114,4 @@ bool still_running(const fs::path& proc_root, const ProcessInfo& process) {
   return now->state != 'Z' && now->state != 'X' && now->state != 'x';
 }
 
-}  // namespace rmq::migrate
+}  // namespace rmq::ctl

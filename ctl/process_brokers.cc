@@ -1,4 +1,4 @@
-#include "migrate/process_brokers.h"
+#include "ctl/process_brokers.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <set>
 
-#include "migrate/process_locks.h"
+#include "ctl/process_locks.h"
 
-namespace rmq::migrate {
+namespace rmq::ctl {
 
 namespace fs = std::filesystem;
 
@@ -97,4 +97,4 @@ std::vector<FoundBroker> find_brokers(const fs::path& proc_root, const std::vect
   return found;
 }
 
-}  // namespace rmq::migrate
+}  // namespace rmq::ctl

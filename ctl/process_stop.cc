@@ -1,4 +1,4 @@
-#include "migrate/process_stop.h"
+#include "ctl/process_stop.h"
 
 #include <signal.h>
 
@@ -8,7 +8,7 @@
 #include <cstring>
 #include <thread>
 
-namespace rmq::migrate {
+namespace rmq::ctl {
 
 StopOutcome terminate_and_wait(const std::filesystem::path& proc_root, const std::vector<ProcessInfo>& processes,
                                int timeout_ms, int poll_interval_ms) {
@@ -52,4 +52,4 @@ StopOutcome terminate_and_wait(const std::filesystem::path& proc_root, const std
   return outcome;
 }
 
-}  // namespace rmq::migrate
+}  // namespace rmq::ctl
