@@ -340,6 +340,51 @@ TEST(DLedgerGroup, IsolatedLeaderStepsDownAndPendingAppendsAreBounded) {
   EXPECT_EQ(refused[0].status, store::ReplicateStatus::kNotLeader);
 }
 
+TEST(DLedgerGroup, UncommittedTailOfAnOldLeaderIsReplaced) {
+  Group g;
+  g.start_all();
+  const int old = g.wait_for_leader(5s);
+  ASSERT_GE(old, 0);
+  const std::int64_t committed = append_many(g.node(old), 0, 2, 10);
+  std::vector<std::size_t> others;
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    if (static_cast<int>(i) != old) others.push_back(i);
+  }
+  for (std::size_t i : others) ASSERT_TRUE(g.wait_committed(i, committed, 5s));
+  for (std::size_t i : others) g.stop(i);
+  // Written by the old leader alone: never committed.
+  auto lost = std::make_shared<std::promise<std::vector<store::ReplicatedEntry>>>();
+  auto lost_result = lost->get_future();
+  std::vector<common::Bytes> bodies;
+  for (int k = 0; k < 30; ++k) bodies.push_back(make_body(500 + k));
+  g.node(old).append(std::move(bodies), {}, [lost](std::vector<store::ReplicatedEntry> r) {
+    lost->set_value(std::move(r));
+  });
+  const auto deadline = Clock::now() + 2s;
+  while (Clock::now() < deadline && g.node(old).status().end_index <= committed) std::this_thread::sleep_for(5ms);
+  ASSERT_GT(g.node(old).status().end_index, committed);
+  g.stop(static_cast<std::size_t>(old));
+  ASSERT_EQ(lost_result.wait_for(1s), std::future_status::ready);
+  EXPECT_EQ(lost_result.get().at(0).status, store::ReplicateStatus::kNotLeader);
+  // The other two elect a leader of a later term and write over those indexes.
+  for (std::size_t i : others) g.start(i);
+  const int next = g.wait_for_leader(5s);
+  ASSERT_GE(next, 0);
+  const std::int64_t last = append_many(g.node(next), 1000, 10, 10);
+  // The old leader comes back as a follower, drops its uncommitted tail and takes the new entries.
+  g.start(static_cast<std::size_t>(old));
+  ASSERT_TRUE(g.wait_committed(static_cast<std::size_t>(old), last, 10s));
+  for (std::size_t i = 0; i < g.size(); ++i) g.node(i).stop();
+  expect_identical(g, {0, 1, 2}, last);
+  for (std::int64_t i = committed + 1; i <= last; ++i) {
+    auto e = g.entry_store(static_cast<std::size_t>(old)).get(i);
+    ASSERT_TRUE(e);
+    if (!store::is_noop_body(e->body)) {
+      EXPECT_GE(common::load_u32_be(e->body.data()), 1000u) << "entry " << i << " is from the lost tail";
+    }
+  }
+}
+
 TEST(DLedgerGroup, MismatchedGroupOrPeersAreRefused) {
   {
     Group g;
