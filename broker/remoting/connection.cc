@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <algorithm>
 #include <boost/asio/dispatch.hpp>
@@ -27,6 +30,9 @@ using boost::asio::ip::tcp;
 constexpr std::size_t kInitialReadBytes = 16 * 1024;
 // A read is offered at least this much free space (unless the frame in progress needs less).
 constexpr std::size_t kMinReadSpaceBytes = 4 * 1024;
+// A connection closed with at least this many reply bytes queued has just freed that much heap memory; see
+// give_back_free_heap.
+constexpr std::size_t kTrimAfterDroppingBytes = 4 * 1024 * 1024;
 // How often an idle timeout is checked, at most; a shorter timeout is checked four times per period.
 constexpr std::chrono::milliseconds kMaxIdleCheckPeriod{1000};
 // One gathered write takes at most this many frames / bytes, so a deep queue cannot starve the strand.
@@ -63,6 +69,18 @@ void run_callback(const ResponseCallback& callback, InvokeResult result) {
   } catch (...) {
     spdlog::error("remoting: response callback threw a non-exception");
   }
+}
+
+// Reply frames are ordinary heap blocks (std::vector), and glibc keeps freed blocks of a few hundred KiB in its
+// arenas rather than returning them: its mmap threshold rises to the largest block freed, and an arena only
+// shrinks from its top. After a connection that was not taking its replies is closed with megabytes queued,
+// that memory would stay with the process until reused. malloc_trim returns the free pages of every arena
+// (madvise, so it also works in the middle of a heap). It walks all arenas under their locks, which is why it
+// runs only here, for a connection that dropped at least kTrimAfterDroppingBytes, not on every close.
+void give_back_free_heap() {
+#if defined(__GLIBC__)
+  ::malloc_trim(0);
+#endif
 }
 
 }  // namespace
@@ -481,8 +499,10 @@ void Connection::do_close(const std::string& reason) {
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   if (idle_timer_) idle_timer_->cancel();
+  const std::size_t dropped_write_bytes = queued_write_bytes_;
   write_queue_.clear();
   set_queued_write_bytes(0);
+  if (dropped_write_bytes >= kTrimAfterDroppingBytes) give_back_free_heap();
   if (options_.write_budget) options_.write_budget->release(write_budget_bytes_);
   write_budget_bytes_ = 0;
   if (options_.read_budget) options_.read_budget->release(read_budget_bytes_);
