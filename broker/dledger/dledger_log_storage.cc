@@ -8,12 +8,10 @@
 namespace rmq::dledger {
 
 DLedgerLogStorage::DLedgerLogStorage(store::DLedgerEntryStore& store, raft::HardState hard_state)
-    : store_(store), hard_state_(hard_state) {
-  if (store_.end_index() >= 0 && store_.begin_index() != 0) {
-    throw std::runtime_error(store_.dir().string() + ": the DLedger log begins at index " +
-                             std::to_string(store_.begin_index()) +
-                             " (older files deleted); this runtime needs a log that begins at 0");
-  }
+    : store_(store), hard_state_(hard_state) {}
+
+raft::Index DLedgerLogStorage::first_index() const {
+  return store_.end_index() < 0 ? 1 : static_cast<raft::Index>(store_.begin_index() + 1);
 }
 
 raft::Index DLedgerLogStorage::last_index() const { return static_cast<raft::Index>(store_.end_index() + 1); }

@@ -1,9 +1,8 @@
 // The Raft core's view of the durable log (raft::LogStorage) over the DLedger entry store, plus the hard state
 // the runtime last made durable in `currterm`.
 //
-// Index mapping: raft index i is DLedger index i - 1 (entry_codec.h says how the bytes map). The store must
-// begin at DLedger index 0 (a log whose first files were deleted is not supported by the core yet; the node
-// refuses to start on one).
+// Index mapping: raft index i is DLedger index i - 1 (entry_codec.h says how the bytes map). A store whose
+// first data files were deleted (DLedger begin index b > 0) holds raft entries from first_index() = b + 1.
 //
 // term() is called for every append the leader sends and every one a follower checks, so the terms of the
 // most recent entries are cached (kTermCacheEntries); older ones are read from the store.
@@ -27,6 +26,7 @@ class DLedgerLogStorage final : public raft::LogStorage {
   DLedgerLogStorage(store::DLedgerEntryStore& store, raft::HardState hard_state);
 
   raft::HardState hard_state() const override { return hard_state_; }
+  raft::Index first_index() const override;
   raft::Index last_index() const override;
   raft::Term term(raft::Index index) const override;
   void entries(raft::Index lo, raft::Index hi, std::size_t max_bytes, std::vector<raft::Entry>& out) const override;

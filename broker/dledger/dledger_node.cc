@@ -47,7 +47,11 @@ DLedgerNode::DLedgerNode(DLedgerNodeOptions options, store::DLedgerEntryStore& s
       }
     }
   }
-  hs.commit_index = static_cast<raft::Index>(store_.committed_index() + 1);
+  // The checkpoint's committed index as written, not capped at the recovered end: a log that ends below what
+  // was committed lost acknowledged entries, and the core refuses to start on it (StartRefused).
+  std::int64_t committed = store_.committed_index();
+  if (store_.checkpoint_at_open()) committed = std::max(committed, store_.checkpoint_at_open()->committed_index);
+  hs.commit_index = static_cast<raft::Index>(committed + 1);
   storage_ = std::make_unique<DLedgerLogStorage>(store_, hs);
   committed_index_ = store_.committed_index();
   applied_commit_ = hs.commit_index;
@@ -443,6 +447,13 @@ void DLedgerNode::handle_batch(raft::Batch b) {
     transport_->send(m);
   }
 
+  for (const raft::FollowerNeedsDeletedEntries& f : b.followers_needing_deleted_entries) {
+    spdlog::error("dledger: follower {} needs entries from DLedger index {} but this leader's log begins at {} "
+                  "(older data files were deleted): it cannot catch up by replication; restore its store from a "
+                  "peer's copy",
+                  peers_.at(f.follower - 1).id, static_cast<std::int64_t>(f.next_index) - 1,
+                  static_cast<std::int64_t>(f.first_index) - 1);
+  }
   apply_commit(b.commit_index);
   if (b.soft_state_changed) {
     is_leader_ = b.soft_state.role == raft::Role::kLeader;

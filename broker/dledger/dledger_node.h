@@ -69,7 +69,8 @@ struct DLedgerNodeOptions {
 class DLedgerNode final : public store::DLedgerReplicator {
  public:
   // Reads currterm beside the store (throws store::DLedgerCorruption when it is unusable, common::ConfigError
-  // when it votes for an id outside dLegerPeers, std::runtime_error for a log that does not begin at 0).
+  // when it votes for an id outside dLegerPeers, and what RaftCore throws for a store that lost committed
+  // entries).
   DLedgerNode(DLedgerNodeOptions options, store::DLedgerEntryStore& store, common::FileSystem& fs);
   ~DLedgerNode() override;
 

@@ -69,6 +69,9 @@ class Group {
 
   void set_group(std::size_t i, std::string group) { groups_[i] = std::move(group); }
   void set_peers(std::size_t i, std::string peers) { peer_lists_[i] = std::move(peers); }
+  std::filesystem::path dledger_dir(std::size_t i) const {
+    return root_ / ("node" + std::to_string(i)) / ("dledger-n" + std::to_string(i));
+  }
   void set_property(const std::string& key, const std::string& value) { extra_.set(key, value); }
   const std::string& peers() const { return peers_; }
   std::size_t size() const { return nodes_.size(); }
@@ -383,6 +386,21 @@ TEST(DLedgerGroup, UncommittedTailOfAnOldLeaderIsReplaced) {
       EXPECT_GE(common::load_u32_be(e->body.data()), 1000u) << "entry " << i << " is from the lost tail";
     }
   }
+}
+
+TEST(DLedgerGroup, NodeWhoseEntriesWereLostRefusesToStart) {
+  Group g;
+  g.start_all();
+  const int leader = g.wait_for_leader(5s);
+  ASSERT_GE(leader, 0);
+  const std::int64_t last = append_many(g.node(leader), 0, 2, 10);
+  const std::size_t victim = (leader + 1) % 3;
+  ASSERT_TRUE(g.wait_committed(victim, last, 5s));
+  g.stop(victim);  // saves a checkpoint with the committed index
+  // Its disk "was replaced": data and index files gone, checkpoint and currterm still there.
+  std::filesystem::remove_all(g.dledger_dir(victim) / "data");
+  std::filesystem::remove_all(g.dledger_dir(victim) / "index");
+  EXPECT_THROW(g.start(victim), raft::StartRefused);
 }
 
 TEST(DLedgerGroup, MismatchedGroupOrPeersAreRefused) {
