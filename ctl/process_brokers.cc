@@ -65,6 +65,12 @@ fs::path broker_config_argument(const std::vector<std::string>& argv, const fs::
   return path;
 }
 
+bool runs_rmq_broker_with_config(const ProcessInfo& process, const fs::path& config_path) {
+  if (!is_rmq_broker(process.argv)) return false;
+  const fs::path conf = broker_config_argument(process.argv, process.cwd);
+  return !conf.empty() && same_file(conf, config_path);
+}
+
 std::vector<FoundBroker> find_brokers(const fs::path& proc_root, const std::vector<BrokerTarget>& targets) {
   std::vector<FoundBroker> found;
   std::set<int> seen;

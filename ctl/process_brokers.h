@@ -35,6 +35,10 @@ inline constexpr const char* kBrokerStartupClass = "org.apache.rocketmq.broker.B
 // The config file a broker command line names, resolved against cwd; empty when argv is not a broker's.
 std::filesystem::path broker_config_argument(const std::vector<std::string>& argv, const std::filesystem::path& cwd);
 
+// True when `process` is an rmq-broker (argv[0] named so) whose -c names `config_path` (same device and inode):
+// the proof `rmqctl stop` needs before it signals a pid read from a pid file.
+bool runs_rmq_broker_with_config(const ProcessInfo& process, const std::filesystem::path& config_path);
+
 // Every process that is one of the targets' brokers, each listed once (the first target it matched).
 std::vector<FoundBroker> find_brokers(const std::filesystem::path& proc_root, const std::vector<BrokerTarget>& targets);
 

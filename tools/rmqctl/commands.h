@@ -9,5 +9,8 @@ namespace rmq::tools {
 void add_check_commitlog_command(CLI::App& app, int& exit_code);
 void add_gen_conf_command(CLI::App& app, int& exit_code);
 void add_migrate_command(CLI::App& app, int& exit_code);
+void add_start_command(CLI::App& app, int& exit_code);
+void add_status_command(CLI::App& app, int& exit_code);
+void add_stop_command(CLI::App& app, int& exit_code);
 
 }  // namespace rmq::tools

@@ -13,6 +13,9 @@ int main(int argc, char** argv) {
   rmq::tools::add_check_commitlog_command(app, exit_code);
   rmq::tools::add_gen_conf_command(app, exit_code);
   rmq::tools::add_migrate_command(app, exit_code);
+  rmq::tools::add_start_command(app, exit_code);
+  rmq::tools::add_status_command(app, exit_code);
+  rmq::tools::add_stop_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

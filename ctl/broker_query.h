@@ -1,0 +1,60 @@
+// Asking running brokers and name servers how they are, over the RocketMQ remoting protocol: the same
+// requests `mqadmin brokerStatus` and `mqadmin clusterList` send (GET_BROKER_RUNTIME_INFO 28,
+// GET_BROKER_CLUSTER_INFO 106; spec/remoting.md, dledger-group.md 5), so rmqctl sees exactly what upstream
+// tooling sees, and works against any 4.x-compatible broker.
+//
+// Each query opens its own connection with its own timeout and closes it; a node that does not answer is an
+// error string, never an exception, because "node unreachable" is a status, not a failure of rmqctl.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "broker/remoting/remoting_client.h"
+
+namespace rmq::ctl {
+
+// The KVTable of GET_BROKER_RUNTIME_INFO: key -> value, all strings as upstream sends them.
+struct RuntimeInfo {
+  std::map<std::string, std::string> table;
+  std::optional<std::string> get(const std::string& key) const;
+  std::optional<std::int64_t> get_int(const std::string& key) const;  // nullopt when absent or not a number
+};
+
+// GET_BROKER_CLUSTER_INFO: brokerName -> (brokerId -> address), and cluster -> brokerNames.
+struct ClusterInfo {
+  std::map<std::string, std::map<std::int64_t, std::string>> broker_addrs;
+  std::map<std::string, std::vector<std::string>> clusters;
+};
+
+template <typename T>
+struct Answer {
+  std::optional<T> value;
+  std::string error;  // one line when value is empty: "connection refused", "answered code 1: ..."
+};
+
+class GroupQuery {
+ public:
+  explicit GroupQuery(std::int64_t timeout_ms = 3000) : timeout_ms_(timeout_ms) {}
+
+  Answer<RuntimeInfo> runtime_info(const std::string& address);
+  Answer<ClusterInfo> cluster_info(const std::string& namesrv_address);
+  // True when something accepts a TCP connection at the address within the timeout.
+  bool accepts(const std::string& address);
+
+ private:
+  Answer<remoting::RemotingCommand> call(const std::string& address, remoting::RemotingCommand request);
+
+  std::int64_t timeout_ms_;
+  remoting::RemotingClient client_;
+};
+
+// Parses the two bodies (JSON as fastjson writes it: integer map keys may be unquoted). Throw
+// std::runtime_error with a one-line reason on a malformed body.
+RuntimeInfo parse_runtime_info(const std::string& body);
+ClusterInfo parse_cluster_info(const std::string& body);
+
+}  // namespace rmq::ctl

@@ -1,0 +1,79 @@
+// `rmqctl status (-c FILE ... | --conf-dir DIR | --namesrv ADDR --cluster C) [--max-lag N] [-o text|json]`:
+// one row per node, read over the remoting protocol (ctl/group_status.h has the health rules; man/rmqctl.1
+// the JSON). Exit 0 healthy, 1 not (no leader, a node unreachable, a follower lagging), 2 usage.
+#include <iostream>
+
+#include "broker/common/exit_code.h"
+#include "ctl/group_status.h"
+#include "tools/rmqctl/commands.h"
+#include "tools/rmqctl/node_args.h"
+
+namespace rmq::tools {
+
+namespace {
+
+struct StatusArgs {
+  NodeArgs nodes;
+  std::string namesrv;
+  std::string cluster;
+  std::int64_t max_lag = 10000;
+  double timeout_s = 3;
+};
+
+int run_status(const StatusArgs& args) {
+  const bool by_namesrv = !args.namesrv.empty() || !args.cluster.empty();
+  if (by_namesrv == args.nodes.given() || (by_namesrv && (args.namesrv.empty() || args.cluster.empty()))) {
+    std::cerr << "rmqctl status: give the nodes with -c FILE / --conf-dir DIR, or --namesrv ADDR with --cluster NAME\n";
+    return common::kExitUsage;
+  }
+  ctl::GroupQuery query(static_cast<std::int64_t>(args.timeout_s * 1000));
+  ctl::StatusOptions options;
+  options.max_lag_entries = args.max_lag;
+  std::vector<ctl::StatusTarget> targets;
+  if (by_namesrv) {
+    options.namesrv = {args.namesrv};
+    auto info = query.cluster_info(args.namesrv);
+    if (!info.value) {
+      std::cerr << "rmqctl status: name server " << args.namesrv << " does not answer: " << info.error << "\n";
+      return common::kExitProblems;
+    }
+    targets = ctl::targets_from_cluster(*info.value, args.cluster);
+    if (targets.empty()) {
+      std::cerr << "rmqctl status: the name server " << args.namesrv << " lists no broker in cluster " << args.cluster
+                << "\n";
+      return common::kExitProblems;
+    }
+  } else {
+    try {
+      const auto nodes = args.nodes.load();
+      options.namesrv = ctl::group_namesrv_addresses(nodes);
+      targets = ctl::targets_from_configs(nodes);
+    } catch (const std::exception& e) {
+      std::cerr << "rmqctl status: " << e.what() << "\n";
+      return common::kExitUsage;
+    }
+  }
+  const ctl::GroupStatus status = ctl::collect_status(query, targets, options);
+  if (args.nodes.output == "json") {
+    std::cout << ctl::status_to_json(status).dump(2) << "\n";
+  } else {
+    std::cout << ctl::render_status_text(status);
+  }
+  return status.healthy() ? common::kExitOk : common::kExitProblems;
+}
+
+}  // namespace
+
+void add_status_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<StatusArgs>();
+  CLI::App* cmd = app.add_subcommand("status", "show each node's role, term, indexes, offsets and lag; exit 1 if unhealthy");
+  args->nodes.add_to(*cmd);
+  cmd->add_option("--namesrv", args->namesrv, "ask this name server for the nodes (with --cluster)");
+  cmd->add_option("--cluster", args->cluster, "the brokerClusterName whose brokers to show (with --namesrv)");
+  cmd->add_option("--max-lag", args->max_lag, "entries a follower may lag behind the leader and count as healthy")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--timeout", args->timeout_s, "seconds to wait for each node's answer")->check(CLI::Range(0.1, 600.0));
+  cmd->callback([args, &exit_code] { exit_code = run_status(*args); });
+}
+
+}  // namespace rmq::tools
