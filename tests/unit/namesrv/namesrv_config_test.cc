@@ -33,7 +33,12 @@ TEST(NamesrvConfig, KeysApplyAndUnknownKeysWarn) {
   EXPECT_EQ(loaded.warnings[0], "namesrv.conf:5: rocketmqHome: unknown key, ignored");
   EXPECT_EQ(format_namesrv_config(loaded.config),
             "listenPort=9877\nkvConfigPath=/tmp/kv.json\nscanNotActiveBrokerInterval=200\n"
-            "brokerChannelExpiredTime=1000\nserverSelectorThreads=3\n");
+            "brokerChannelExpiredTime=1000\nserverSelectorThreads=3\n"
+            // The connection limits (broker/remoting/server_limits.h), at their defaults.
+            "serverChannelMaxIdleTimeSeconds=120\nserverMaxConnections=10000\n"
+            "serverReadBufferTotalBytes=268435456\nwriteBufferHighWaterMark=1048576\n"
+            "writeBufferLowWaterMark=262144\nserverWriteQueueMaxBytes=33554432\n"
+            "serverWriteBufferTotalBytes=268435456\n");
 }
 
 TEST(NamesrvConfig, BadValuesNameKeyAndFile) {
