@@ -38,6 +38,9 @@ std::vector<AppendedRecord> CommitLog::append(std::vector<MessageRecord>& record
     offset += size;
   }
   if (roll) {
+    // The next file first: when it cannot be made (full disk, the disk reserve), nothing has been written,
+    // not even the blank, and the put fails cleanly.
+    (void)files_.file_for_write(first);
     common::Bytes blank;
     encode_blank(static_cast<std::int32_t>(remaining), blank);
     files_.append(blank);

@@ -66,6 +66,8 @@ class CommitLog {
                     std::string* stop_detail = nullptr) const;
 
   void truncate_dirty(std::int64_t offset) { files_.truncate_dirty(offset); }
+  // See MappedFileQueue::set_create_check: a refused file makes append() throw before anything is written.
+  void set_create_check(MappedFileQueue::CreateCheck check) { files_.set_create_check(std::move(check)); }
   // Store time of the first record, or -1.
   std::int64_t earliest_store_time() const;
 

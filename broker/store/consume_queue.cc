@@ -15,7 +15,7 @@ std::int64_t round_up_to_unit(std::int64_t size) {
 
 ConsumeQueue::ConsumeQueue(std::filesystem::path dir, std::string topic, std::int32_t queue_id,
                            std::int64_t file_size_bytes)
-    : topic_(std::move(topic)), queue_id_(queue_id), files_(std::move(dir), round_up_to_unit(file_size_bytes)) {}
+    : topic_(std::move(topic)), queue_id_(queue_id), files_(std::move(dir), round_up_to_unit(file_size_bytes), FileAllocation::kOnWrite) {}
 
 void ConsumeQueue::load_and_recover() {
   std::lock_guard lock(mutex_);

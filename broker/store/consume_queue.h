@@ -12,6 +12,9 @@
 // size > 0) from the third-last file; truncate_by_commitlog_end() then drops entries pointing past the
 // recovered commitlog, and the store re-dispatches the commitlog records that follow.
 //
+// Disk: the files are sparse (FileAllocation::kOnWrite): blocks are reserved 64 KiB at a time as entries are
+// written, so a queue that holds a few entries costs one chunk, not the whole (6 MB by default) file.
+//
 // Thread-safe: an internal mutex orders the dispatcher's writes against readers.
 #pragma once
 #include <cstdint>

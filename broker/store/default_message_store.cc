@@ -97,6 +97,8 @@ std::unique_ptr<DefaultMessageStore> DefaultMessageStore::open(StoreConfig confi
       self.config_.commitlog_dir.empty() ? self.root_ / "commitlog" : fs::path(self.config_.commitlog_dir);
   self.commitlog_ =
       std::make_unique<CommitLog>(commitlog_dir, self.config_.commitlog_file_size_bytes, self.config_.store_host);
+  self.disk_guard_ = std::make_unique<DiskSpaceGuard>(std::vector<fs::path>{self.root_, commitlog_dir},
+                                                      self.config_.disk_space_warning_level_percent);
   self.commitlog_->load();
   self.load_consume_queues();
   if (self.config_.message_index_enable) {
@@ -106,6 +108,10 @@ std::unique_ptr<DefaultMessageStore> DefaultMessageStore::open(StoreConfig confi
   }
   self.recover();
   create_abort_file(self.root_);
+  // From now on a new commitlog file must leave the disk reserve alone. (Recovery creates none.)
+  self.commitlog_->set_create_check([guard = self.disk_guard_.get()](const fs::path& file, std::int64_t size) {
+    guard->check_new_file(file, size);
+  });
   self.start_threads();
   self.opened_ = true;
   return store;
@@ -117,6 +123,13 @@ DefaultMessageStore::~DefaultMessageStore() {
   } catch (...) {
     // A destructor cannot report; the abort file stays, so the next start recovers as after a crash.
   }
+}
+
+void DefaultMessageStore::check_stop_requested(const char* during) {
+  if (!config_.stop_requested || !config_.stop_requested()) return;
+  create_abort_file(root_);
+  throw StoreOpenCancelled(std::string("stop requested while ") + during + " in " + root_.string() +
+                           "; the next start recovers again");
 }
 
 void DefaultMessageStore::load_consume_queues() {
@@ -133,6 +146,7 @@ void DefaultMessageStore::load_consume_queues() {
       std::int32_t queue_id = 0;
       const auto [end, err] = std::from_chars(name.data(), name.data() + name.size(), queue_id);
       if (err != std::errc() || end != name.data() + name.size() || queue_id < 0) continue;  // not a queue dir
+      check_stop_requested("loading consume queues");
       auto queue = std::make_unique<ConsumeQueue>(queue_dir.path(), topic, queue_id,
                                                   config_.consume_queue_file_size_bytes);
       queue->load_and_recover();
@@ -153,6 +167,7 @@ void DefaultMessageStore::recover() {
 
   std::int64_t reput_from = commitlog_->min_offset();
   for (ConsumeQueue* queue : all_queues()) {
+    check_stop_requested("recovering consume queues");
     queue->truncate_by_commitlog_end(end);
     queue->correct_min_offset(commitlog_->min_offset());
     reput_from = std::max(reput_from, queue->max_physical_offset());
@@ -164,6 +179,7 @@ void DefaultMessageStore::recover() {
   if (reput_from < end) {
     commitlog_->scan(reput_from, /*check_crc=*/false,
                      [&](const MessageRecord& record, std::int64_t offset, std::int32_t size) {
+                       check_stop_requested("rebuilding consume queues");
                        if (offset + size <= end) dispatch(record, offset, size);
                      });
   }
@@ -278,6 +294,9 @@ void DefaultMessageStore::put_records(std::vector<MessageRecord> records, PutCal
     if (record.queue_id < 0) return done(failure(PutStatus::kMessageIllegal, "negative queue id"));
   }
 
+  // The disk reserve: refused before anything is assigned; the store stays writeable for later puts.
+  if (auto problem = disk_guard_->problem()) return done(failure(PutStatus::kServiceNotAvailable, *problem));
+
   PutResult result;
   std::int64_t end_offset = 0;
   std::int64_t next_queue_offset = 0;
@@ -303,6 +322,9 @@ void DefaultMessageStore::put_records(std::vector<MessageRecord> records, PutCal
       return failure(PutStatus::kMessageIllegal, e.what());
     } catch (const std::length_error& e) {
       return failure(PutStatus::kMessageIllegal, e.what());
+    } catch (const DiskReserveError& e) {
+      // The next commitlog file was refused before anything was written: nothing to repair.
+      return failure(PutStatus::kServiceNotAvailable, e.what());
     } catch (const std::exception& e) {
       writeable_.store(false);
       return failure(PutStatus::kServiceNotAvailable, e.what());
@@ -660,6 +682,10 @@ std::vector<std::pair<std::string, std::int32_t>> DefaultMessageStore::queues() 
 void DefaultMessageStore::add_arrival_listener(ArrivalListener listener) {
   std::lock_guard lock(listeners_mutex_);
   listeners_.push_back(std::move(listener));
+}
+
+std::optional<std::string> DefaultMessageStore::disk_space_problem() {
+  return disk_guard_ ? disk_guard_->problem() : std::nullopt;
 }
 
 StoreStats DefaultMessageStore::stats() {

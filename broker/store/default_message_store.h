@@ -22,7 +22,13 @@
 // commitlog end (normal: from the 3rd-last file; after a crash: from the newest file stored before the
 // checkpoint, with CRC checks when check_crc_on_recover), truncate the torn tail and any consume-queue entry
 // past it, re-dispatch the records the queues miss, rebuild the queue offset table, create `abort`.
-// Shutdown: flush everything, write the checkpoint, remove `abort`, release `lock`.
+// Shutdown: flush everything, write the checkpoint, remove `abort`, release `lock`. A stop requested during
+// open (StoreConfig::stop_requested, polled per consume queue loaded and per record re-dispatched) ends it
+// with StoreOpenCancelled and leaves `abort`, so the next start recovers in full.
+//
+// Disk: consume-queue files are sparse (consume_queue.h); the disk reserve (disk_space_guard.h) refuses puts
+// and new commitlog files above diskSpaceWarningLevelRatio, without making the store unwriteable: once
+// space is freed, puts are taken again.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -39,12 +45,19 @@
 
 #include "broker/store/commit_log.h"
 #include "broker/store/consume_queue.h"
+#include "broker/store/disk_space_guard.h"
 #include "broker/store/index_service.h"
 #include "broker/store/message_store.h"
 #include "broker/store/store_checkpoint.h"
 #include "broker/store/store_lock.h"
 
 namespace rmq::store {
+
+// open() stopped because StoreConfig::stop_requested returned true (a SIGTERM during recovery).
+class StoreOpenCancelled : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 class DefaultMessageStore final : public MessageStore {
  public:
@@ -80,6 +93,7 @@ class DefaultMessageStore final : public MessageStore {
   std::vector<std::pair<std::string, std::int32_t>> queues() override;
   void add_arrival_listener(ArrivalListener listener) override;
   StoreStats stats() override;
+  std::optional<std::string> disk_space_problem() override;
   void shutdown() override;
 
  private:
@@ -94,6 +108,8 @@ class DefaultMessageStore final : public MessageStore {
 
   explicit DefaultMessageStore(StoreConfig config);
   void load_consume_queues();
+  // Throws StoreOpenCancelled (after making sure `abort` exists) when config_.stop_requested says so.
+  void check_stop_requested(const char* during);
   void recover();
   void start_threads();
   void put_records(std::vector<MessageRecord> records, PutCallback done);
@@ -121,6 +137,7 @@ class DefaultMessageStore final : public MessageStore {
   std::unique_ptr<StoreCheckpoint> checkpoint_;
   std::unique_ptr<CommitLog> commitlog_;
   std::unique_ptr<IndexService> index_;
+  std::unique_ptr<DiskSpaceGuard> disk_guard_;
   bool last_exit_clean_ = true;
   bool opened_ = false;
   std::string recovery_stop_detail_;

@@ -12,8 +12,8 @@ namespace rmq::store {
 
 namespace fs = std::filesystem;
 
-MappedFileQueue::MappedFileQueue(fs::path dir, std::int64_t file_size_bytes)
-    : dir_(std::move(dir)), file_size_bytes_(file_size_bytes) {
+MappedFileQueue::MappedFileQueue(fs::path dir, std::int64_t file_size_bytes, FileAllocation allocation)
+    : dir_(std::move(dir)), file_size_bytes_(file_size_bytes), allocation_(allocation) {
   if (file_size_bytes_ <= 0) throw std::invalid_argument("mapped file size must be positive for " + dir_.string());
 }
 
@@ -50,7 +50,7 @@ void MappedFileQueue::load() {
     if (!files.empty() && files.back()->end_offset() != start) {
       throw std::runtime_error(path.string() + ": gap after " + files.back()->path().string());
     }
-    files.push_back(WritableMappedFile::open_existing(path, start, file_size_bytes_));
+    files.push_back(WritableMappedFile::open_existing(path, start, file_size_bytes_, allocation_));
   }
   const std::int64_t end = files.empty() ? 0 : files.back()->end_offset();
   {
@@ -104,7 +104,8 @@ std::shared_ptr<WritableMappedFile> MappedFileQueue::file_for_write(std::int64_t
     fs::create_directories(dir_, ec);
     if (ec) throw common::IoError("create directory " + dir_.string() + ": " + ec.message());
   }
-  files_.push_back(WritableMappedFile::create(path_for(start), start, file_size_bytes_));
+  if (create_check_) create_check_(path_for(start), file_size_bytes_);
+  files_.push_back(WritableMappedFile::create(path_for(start), start, file_size_bytes_, allocation_));
   auto created = files_.back();
   sync_directory(dir_);
   return created;

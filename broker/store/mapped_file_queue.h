@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -25,7 +26,10 @@ namespace rmq::store {
 
 class MappedFileQueue {
  public:
-  MappedFileQueue(std::filesystem::path dir, std::int64_t file_size_bytes);
+  // `allocation`: how each file reserves its blocks (writable_mapped_file.h): kWhole for the commitlog,
+  // kOnWrite (sparse files, reserved chunk by chunk as written) for consume queues.
+  MappedFileQueue(std::filesystem::path dir, std::int64_t file_size_bytes,
+                  FileAllocation allocation = FileAllocation::kWhole);
 
   // Maps every 20-digit file in the directory (creating the directory). Throws std::runtime_error naming a
   // file whose size is not file_size_bytes or a gap between files. Positions are set to the end of the last
@@ -49,6 +53,12 @@ class MappedFileQueue {
   // or the queue is empty (the first file is then named offset - offset % file_size). The directory is
   // fsynced after a file is created, so the new file's name survives a power loss with its synced data.
   std::shared_ptr<WritableMappedFile> file_for_write(std::int64_t offset);
+
+  // Called (under the queue's lock) before a new file is created, with its path and size; it may throw
+  // (DiskReserveError) to refuse the file, and nothing is created or written then. Set it before the queue
+  // is shared between threads.
+  using CreateCheck = std::function<void(const std::filesystem::path& file, std::int64_t size_bytes)>;
+  void set_create_check(CreateCheck check) { create_check_ = std::move(check); }
 
   // Writes at the current wrote offset (never across a file end: throws std::out_of_range) and advances it.
   void append(common::ByteSpan bytes);
@@ -75,6 +85,8 @@ class MappedFileQueue {
 
   std::filesystem::path dir_;
   std::int64_t file_size_bytes_;
+  FileAllocation allocation_;
+  CreateCheck create_check_;
   mutable std::mutex files_mutex_;
   std::vector<std::shared_ptr<WritableMappedFile>> files_;
   std::atomic<std::int64_t> wrote_{0};

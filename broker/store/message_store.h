@@ -48,6 +48,12 @@ struct StoreConfig {
   // messageDelayLevel parsed into ms per level (level 1 is [0]). Used for the schedule topic's tags code.
   std::vector<std::int64_t> delay_level_ms;
   HostAddress store_host;                    // brokerIP1:listenPort, written as STOREHOST of every record
+  // diskSpaceWarningLevelRatio (percent, 1..100): above this use of the store's file system no put is taken
+  // and no commitlog file is created (disk_space_guard.h).
+  std::int32_t disk_space_warning_level_percent = 90;
+  // Polled during open()'s long loops (loading and rebuilding consume queues); when it returns true, open()
+  // stops and throws StoreOpenCancelled (the `abort` file is left, so the next start recovers in full).
+  std::function<bool()> stop_requested;
 };
 
 enum class PutStatus {
@@ -172,6 +178,9 @@ class MessageStore {
 
   virtual void add_arrival_listener(ArrivalListener listener) = 0;
   virtual StoreStats stats() = 0;
+  // Why nothing new may be written now (the disk reserve: "disk full: ..."), or nullopt. The broker asks this
+  // before it creates a topic.
+  virtual std::optional<std::string> disk_space_problem() { return std::nullopt; }
 
   // Flushes, writes the checkpoint, removes the `abort` file and releases the `lock` file. Puts after this
   // fail with kServiceNotAvailable. Idempotent.

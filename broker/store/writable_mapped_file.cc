@@ -38,36 +38,47 @@ void call_hook(MappedFileOp op, const std::filesystem::path& path, std::int64_t 
   if (hook && *hook) (*hook)(op, path, from, to);
 }
 
-// Reserves [0, size_bytes). Returns 0, or the errno; EOPNOTSUPP/ENOSYS mean the file system cannot.
-int allocate(int fd, std::int64_t size_bytes) {
+// Reserves [from, to). Returns 0, or the errno; EOPNOTSUPP/ENOSYS mean the file system cannot.
+int allocate(int fd, std::int64_t from, std::int64_t to) {
   int rc = 0;
   do {
-    rc = ::fallocate(fd, 0, 0, size_bytes);
+    rc = ::fallocate(fd, 0, from, to - from);
   } while (rc != 0 && errno == EINTR);
   return rc == 0 ? 0 : errno;
 }
 
 bool unsupported(int e) { return e == EOPNOTSUPP || e == ENOSYS; }
 
-std::uint8_t* map_file(int fd, const std::filesystem::path& path, std::int64_t size_bytes) {
+std::uint8_t* map_file(int fd, const std::filesystem::path& path, std::int64_t size_bytes,
+                       FileAllocation allocation) {
   void* p = ::mmap(nullptr, static_cast<std::size_t>(size_bytes), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (p == MAP_FAILED) {
     const int e = errno;
     ::close(fd);
     throw IoError("mmap " + errno_message(path, e));
   }
+  // A fault in a mostly empty (sparse) consume-queue file would read around it: the kernel zero-fills a
+  // large readahead window of holes for every new queue's first entry, which dominated the cost of
+  // auto-creating topics. Fault only the page touched; an advice that fails costs only speed.
+  if (allocation == FileAllocation::kOnWrite) (void)::madvise(p, static_cast<std::size_t>(size_bytes), MADV_RANDOM);
   return static_cast<std::uint8_t*>(p);
 }
 
 }  // namespace
 
 WritableMappedFile::WritableMappedFile(std::filesystem::path path, std::int64_t start_offset,
-                                       std::int64_t size_bytes, int fd, std::uint8_t* data)
-    : path_(std::move(path)), start_offset_(start_offset), size_bytes_(size_bytes), fd_(fd), data_(data) {}
+                                       std::int64_t size_bytes, int fd, std::uint8_t* data,
+                                       FileAllocation allocation)
+    : path_(std::move(path)),
+      start_offset_(start_offset),
+      size_bytes_(size_bytes),
+      fd_(fd),
+      data_(data),
+      allocation_(allocation) {}
 
 std::unique_ptr<WritableMappedFile> WritableMappedFile::create(const std::filesystem::path& path,
                                                                std::int64_t start_offset,
-                                                               std::int64_t size_bytes) {
+                                                               std::int64_t size_bytes, FileAllocation allocation) {
   if (size_bytes <= 0) throw std::invalid_argument("file size must be positive for " + path.string());
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) throw IoError("open " + errno_message(path, errno));
@@ -94,25 +105,29 @@ std::unique_ptr<WritableMappedFile> WritableMappedFile::create(const std::filesy
       if (fresh) ::unlink(path.c_str());
       throw;
     }
-    const int e = allocate(fd, size_bytes);
-    if (e == 0) {
-      allocated = true;
-    } else if (!unsupported(e)) {
-      fail("fallocate " + std::to_string(size_bytes) + " bytes for", e);
+    if (allocation == FileAllocation::kWhole) {
+      const int e = allocate(fd, 0, size_bytes);
+      if (e == 0) {
+        allocated = true;
+      } else if (!unsupported(e)) {
+        fail("fallocate " + std::to_string(size_bytes) + " bytes for", e);
+      }
     }
     if (st.st_size > size_bytes || !allocated) {
       if (::ftruncate(fd, size_bytes) != 0) fail("ftruncate", errno);
     }
   }
-  std::uint8_t* data = map_file(fd, path, size_bytes);
-  auto file = std::unique_ptr<WritableMappedFile>(new WritableMappedFile(path, start_offset, size_bytes, fd, data));
-  file->allocated_ = allocated;
+  std::uint8_t* data = map_file(fd, path, size_bytes, allocation);
+  auto file = std::unique_ptr<WritableMappedFile>(
+      new WritableMappedFile(path, start_offset, size_bytes, fd, data, allocation));
+  if (allocated) file->reserved_to_ = size_bytes;
   return file;
 }
 
 std::unique_ptr<WritableMappedFile> WritableMappedFile::open_existing(const std::filesystem::path& path,
                                                                       std::int64_t start_offset,
-                                                                      std::int64_t size_bytes) {
+                                                                      std::int64_t size_bytes,
+                                                                      FileAllocation allocation) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) throw IoError("open " + errno_message(path, errno));
   struct stat st {};
@@ -126,8 +141,9 @@ std::unique_ptr<WritableMappedFile> WritableMappedFile::open_existing(const std:
     throw std::runtime_error(path.string() + ": size " + std::to_string(st.st_size) +
                              " bytes differs from the configured mapped file size " + std::to_string(size_bytes));
   }
-  std::uint8_t* data = map_file(fd, path, size_bytes);
-  return std::unique_ptr<WritableMappedFile>(new WritableMappedFile(path, start_offset, size_bytes, fd, data));
+  std::uint8_t* data = map_file(fd, path, size_bytes, allocation);
+  return std::unique_ptr<WritableMappedFile>(
+      new WritableMappedFile(path, start_offset, size_bytes, fd, data, allocation));
 }
 
 WritableMappedFile::~WritableMappedFile() {
@@ -135,11 +151,29 @@ WritableMappedFile::~WritableMappedFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void WritableMappedFile::ensure_allocated() {
-  if (allocated_ || fd_ < 0) return;
-  const int e = allocate(fd_, size_bytes_);
-  if (e != 0 && !unsupported(e)) throw IoError("fallocate " + errno_message(path_, e));
-  allocated_ = true;
+void WritableMappedFile::ensure_allocated(std::int64_t from, std::int64_t to) {
+  if (fd_ < 0) return;
+  if (allocation_ == FileAllocation::kWhole) {
+    from = 0;
+    to = size_bytes_;
+  } else {
+    from = std::max<std::int64_t>(0, from - from % kAllocationChunkBytes);
+    to = std::min(size_bytes_, (to + kAllocationChunkBytes - 1) / kAllocationChunkBytes * kAllocationChunkBytes);
+  }
+  if (to <= from || (from >= reserved_from_ && to <= reserved_to_)) return;
+  const int e = allocate(fd_, from, to);
+  if (e != 0 && !unsupported(e)) {
+    throw IoError("fallocate " + std::to_string(to - from) + " bytes at " + std::to_string(from) + " of " +
+                  errno_message(path_, e));
+  }
+  // Writes move forward, so one range is enough: grow it when the new one touches it, else start over.
+  if (reserved_to_ > reserved_from_ && from <= reserved_to_ && to >= reserved_from_) {
+    reserved_from_ = std::min(reserved_from_, from);
+    reserved_to_ = std::max(reserved_to_, to);
+  } else {
+    reserved_from_ = from;
+    reserved_to_ = to;
+  }
 }
 
 void WritableMappedFile::write(std::int64_t position, common::ByteSpan bytes) {
@@ -148,7 +182,7 @@ void WritableMappedFile::write(std::int64_t position, common::ByteSpan bytes) {
                             std::to_string(position) + " runs past the file size " + std::to_string(size_bytes_));
   }
   if (bytes.empty()) return;
-  ensure_allocated();
+  ensure_allocated(position, position + static_cast<std::int64_t>(bytes.size()));
   std::memcpy(data_ + position, bytes.data(), bytes.size());
 }
 
@@ -166,20 +200,28 @@ void WritableMappedFile::sync_range(std::int64_t from, std::int64_t to) {
 
 void WritableMappedFile::zero_tail(std::int64_t from) {
   if (from < 0 || from >= size_bytes_ || data_ == nullptr) return;
-  // Only the part before the next page boundary is written by hand; whole pages are punched out, which
-  // frees their blocks and costs nothing on a sparse tail.
+  // Only the part before the next page boundary is written by hand (reserved first, so zeroing never stores
+  // into a hole); whole pages are punched out or zeroed by the file system.
   const std::int64_t page_end = std::min(size_bytes_, (from + kPageSize - 1) / kPageSize * kPageSize);
+  ensure_allocated(from, page_end);
   std::memset(data_ + from, 0, static_cast<std::size_t>(page_end - from));
   if (page_end >= size_bytes_) return;
-  // Zeroing a range keeps its blocks reserved (no SIGBUS on a later write into it); punching a hole frees
-  // them, so the file must be allocated again before the next write.
-  if (::fallocate(fd_, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, page_end, size_bytes_ - page_end) == 0) return;
-  if (::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, page_end, size_bytes_ - page_end) == 0) {
-    allocated_ = false;
-    return;
-  }
-  ensure_allocated();
-  std::memset(data_ + page_end, 0, static_cast<std::size_t>(size_bytes_ - page_end));
+  const std::int64_t length = size_bytes_ - page_end;
+  // Punching a hole frees the blocks (the file must be reserved again before the next write there);
+  // zeroing a range keeps them reserved but allocates blocks for any hole in it. A sparse (kOnWrite) file
+  // punches first, so a recovery never allocates the unused rest of a consume-queue file; a kWhole file
+  // zeroes first, so it keeps its reservation.
+  const bool punch_first = allocation_ == FileAllocation::kOnWrite;
+  auto punch = [&] {
+    if (::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, page_end, length) != 0) return false;
+    reserved_to_ = std::min(reserved_to_, page_end);
+    if (reserved_to_ <= reserved_from_) reserved_from_ = reserved_to_ = 0;
+    return true;
+  };
+  auto zero = [&] { return ::fallocate(fd_, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, page_end, length) == 0; };
+  if (punch_first ? (punch() || zero()) : (zero() || punch())) return;
+  ensure_allocated(page_end, size_bytes_);
+  std::memset(data_ + page_end, 0, static_cast<std::size_t>(length));
 }
 
 void WritableMappedFile::destroy() {
