@@ -44,7 +44,8 @@ struct Config {
   NodeId preferred_leader_id = kNoNode;
   std::uint32_t preferred_leader_retry_ticks = 0;  // 0: 5 x election_timeout_ticks
   // A leadership transfer refuses proposals, brings the transferee up to the leader's last index, sends it
-  // TimeoutNow (again every heartbeat until it takes over) and gives up after this many ticks.
+  // TimeoutNow (again every heartbeat until it takes over) and gives up once the transferee made no progress
+  // for this many ticks, or after 4 times this many in all (so proposals are refused for a bounded time).
   std::uint32_t transfer_timeout_ticks = 0;  // 0: election_timeout_ticks
 
   // Flow control, per follower. An append message carries at most max_append_bytes of entries (at least one

@@ -99,6 +99,7 @@ void RaftCore::reset(Term term) {
   lead_transferee_ = kNoNode;
   transfer_target_index_ = 0;
   transfer_elapsed_ticks_ = 0;
+  transfer_idle_ticks_ = 0;
   transfer_to_preferred_ = false;
   needs_deleted_reports_.clear();
   votes_.clear();
@@ -180,9 +181,15 @@ void RaftCore::tick_leader() {
   ++election_elapsed_ticks_;
   if (preferred_retry_wait_ticks_ > 0) --preferred_retry_wait_ticks_;
   if (lead_transferee_ != kNoNode) {
-    const std::uint32_t limit =
+    // A transferee that keeps catching up gets the time it needs, up to kTransferMaxTimeouts timeouts in all
+    // (its lag is fixed once proposals stop); one that makes no progress for a timeout is given up on.
+    const std::uint32_t timeout =
         config_.transfer_timeout_ticks != 0 ? config_.transfer_timeout_ticks : config_.election_timeout_ticks;
-    if (++transfer_elapsed_ticks_ >= limit) abort_transfer();
+    ++transfer_elapsed_ticks_;
+    ++transfer_idle_ticks_;
+    if (transfer_idle_ticks_ >= timeout || transfer_elapsed_ticks_ >= kTransferMaxTimeouts * timeout) {
+      abort_transfer();
+    }
   }
   if (election_elapsed_ticks_ >= config_.election_timeout_ticks) {
     election_elapsed_ticks_ = 0;
@@ -515,7 +522,10 @@ void RaftCore::handle_append_response(const Message& m) {
     maybe_send_append(m.from, true);
   }
   send_appends_while_possible(m.from);
-  if (m.from == lead_transferee_ && pr.match_index() >= transfer_target_index_) send_timeout_now(m.from);
+  if (m.from == lead_transferee_) {
+    transfer_idle_ticks_ = 0;  // it is catching up
+    if (pr.match_index() >= transfer_target_index_) send_timeout_now(m.from);
+  }
 }
 
 void RaftCore::handle_heartbeat_response(const Message& m) {
@@ -664,6 +674,7 @@ void RaftCore::abort_transfer() {
   lead_transferee_ = kNoNode;
   transfer_target_index_ = 0;
   transfer_elapsed_ticks_ = 0;
+  transfer_idle_ticks_ = 0;
   transfer_to_preferred_ = false;
 }
 

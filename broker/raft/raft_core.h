@@ -110,7 +110,8 @@ class RaftCore {
   // Appends several entries at once (one batch for the log and the appends).
   ProposeResult propose_many(std::vector<Bytes> data);
   // Leader only: hands leadership to `transferee`. Proposals are refused (kTransferring) until the transfer
-  // completes or Config::transfer_timeout_ticks pass; meanwhile the leader brings the transferee up to its last
+  // completes, or the transferee makes no progress for Config::transfer_timeout_ticks, or 4 times that passed
+  // in all; meanwhile the leader brings the transferee up to its last
   // index (which cannot grow, since proposals are refused) and then sends it TimeoutNow, again on every
   // heartbeat tick in case one is lost. False if not leader or not a peer.
   bool transfer_leadership(NodeId transferee);
@@ -223,6 +224,8 @@ class RaftCore {
   NodeId lead_transferee_ = kNoNode;
   Index transfer_target_index_ = 0;           // the leader's last index when the transfer started
   std::uint32_t transfer_elapsed_ticks_ = 0;
+  std::uint32_t transfer_idle_ticks_ = 0;         // since the transferee last acknowledged progress
+  static constexpr std::uint32_t kTransferMaxTimeouts = 4;
   std::uint32_t preferred_retry_wait_ticks_ = 0;  // after a failed transfer to the preferred leader
   bool transfer_to_preferred_ = false;
   std::vector<FollowerNeedsDeletedEntries> needs_deleted_reports_;

@@ -286,6 +286,39 @@ TEST(Transfer, TimeoutAndPreferredRetryBackoff) {
   EXPECT_GE(refusing, 4);
 }
 
+// A transferee that is far behind but keeps catching up is not given up on at the timeout: the timeout counts
+// ticks without progress (the transfer is bounded by 4 timeouts in all).
+TEST(Transfer, SlowButProgressingTransfereeIsWaitedFor) {
+  TestCluster c(3, true, true);
+  for (NodeId id : c.ids()) {
+    c.config(id).max_append_bytes = 1;  // one entry per append
+    c.config(id).max_inflight_msgs = 1;
+    c.config(id).transfer_timeout_ticks = 20;
+    c.restart(id);
+  }
+  c.isolate(3);  // node 3 misses the election and everything after it (the leader keeps probing it)
+  c.elect(1);
+  for (int i = 0; i < 30; ++i) c.core(1).propose(bytes_of("x"));
+  c.deliver_all();
+  c.heal();
+  ASSERT_TRUE(c.core(1).transfer_leadership(3));
+  // One hop per tick: node 3 gains about one entry every two ticks, so it needs about 60 ticks.
+  int ticks = 0;
+  for (; ticks < 100 && c.core(3).role() != Role::kLeader; ++ticks) {
+    std::vector<Message> hop;
+    for (NodeId id : c.ids()) {
+      c.core(id).tick();
+      for (Message& m : c.node(id).drain()) hop.push_back(std::move(m));
+    }
+    for (const Message& m : hop) c.core(m.to).step(m);
+    if (c.core(1).role() == Role::kLeader) {
+      ASSERT_EQ(c.core(1).lead_transferee(), 3u) << "transfer given up after " << ticks << " ticks";
+    }
+  }
+  EXPECT_EQ(c.core(3).role(), Role::kLeader);
+  EXPECT_GT(ticks, 20);  // longer than one timeout
+}
+
 // --- config ----------------------------------------------------------------------------------------------
 
 TEST(Config, ValidateRejectsBadConfigs) {
