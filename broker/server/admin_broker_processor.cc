@@ -148,9 +148,10 @@ void AdminBrokerProcessor::update_and_create_topic(const remoting::RemotingComma
                                         "it from master broker.");
     return;
   }
-  if (config.read_queue_nums < 0 || config.write_queue_nums < 0 || config.read_queue_nums > 1024 ||
-      config.write_queue_nums > 1024) {
-    responder.respond(rc::kSystemError, "bad queue numbers for topic " + config.topic_name);
+  // maxTopicQueueNums (man rmq-broker(8), "Topic, queue and disk limits").
+  if (auto problem =
+          services_.topics().queue_nums_problem(config.topic_name, config.read_queue_nums, config.write_queue_nums)) {
+    responder.respond(rc::kSystemError, *problem);
     return;
   }
   if (config.topic_filter_type != "SINGLE_TAG" && config.topic_filter_type != "MULTI_TAG") {
@@ -159,6 +160,13 @@ void AdminBrokerProcessor::update_and_create_topic(const remoting::RemotingComma
   }
   services_.topics().update(config);
   services_.register_sync();
+  // The disk reserve: a new topic is refused (an existing one may still be changed).
+  if (!services_.topics().select(config.topic_name)) {
+    if (auto problem = services_.store().disk_space_problem()) {
+      responder.respond(rc::kSystemError, "the topic[" + config.topic_name + "] is not created: " + *problem);
+      return;
+    }
+  }
   responder.respond(rc::kSuccess);
 }
 

@@ -15,6 +15,7 @@
 #include <map>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "broker/remoting/ext_fields.h"
 #include "broker/server/delay_levels.h"
@@ -234,6 +235,21 @@ const KeyTable& key_table(const std::string& source) {
                          [](const BrokerConfig& c) { return c.delete_when; }};
   i32("fileReservedTime", &BrokerConfig::file_reserved_time_hours, 0, 876000);  // hours: 100 years
   i32("haListenPort", &BrokerConfig::ha_listen_port, 1, 65535);
+  // Topic, queue and disk limits (each with its range; man rmq-broker(8)).
+  for (const auto& [key, field, min_value, max_value] :
+       std::initializer_list<std::tuple<const char*, std::int32_t BrokerConfig::*, std::int32_t, std::int32_t>>{
+           {"maxTopicQueueNums", &BrokerConfig::max_topic_queue_nums, 1, 65535},
+           {"autoCreateTopicMaxNums", &BrokerConfig::auto_create_topic_max_nums, 0, INT32_MAX},
+           {"diskSpaceWarningLevelRatio", &BrokerConfig::disk_space_warning_level_ratio, 1, 100}}) {
+    table[key] = {[field, key, source, min_value, max_value](BrokerConfig& c, const std::string& v) {
+                    const std::int32_t parsed = parse_int(source, key, v);
+                    if (parsed < min_value || parsed > max_value) {
+                      bad_value(source, key, v, std::to_string(min_value) + ".." + std::to_string(max_value));
+                    }
+                    c.*field = parsed;
+                  },
+                  [field](const BrokerConfig& c) { return show_value(c.*field); }};
+  }
   boolean("enableDLegerCommitLog", &BrokerConfig::enable_dleger_commit_log);
   str("dLegerGroup", &BrokerConfig::dleger_group);
   str("dLegerPeers", &BrokerConfig::dleger_peers);
@@ -350,6 +366,7 @@ store::StoreConfig BrokerConfig::store_config() const {
   c.message_index_enable = message_index_enable;
   try {
     c.delay_level_ms = parse_delay_levels(message_delay_level);
+  c.disk_space_warning_level_percent = disk_space_warning_level_ratio;
   } catch (const std::exception& e) {
     throw common::ConfigError(source_name + ": key messageDelayLevel: " + e.what());
   }

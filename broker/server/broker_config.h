@@ -72,6 +72,10 @@ struct BrokerConfig {
   bool check_crc_on_recover = true;
   std::string delete_when = "04";
   std::int32_t file_reserved_time_hours = 72;
+  // Topic, queue and disk limits (man rmq-broker(8), "Topic, queue and disk limits").
+  std::int32_t max_topic_queue_nums = 1024;            // maxTopicQueueNums: read/write queues of one topic
+  std::int32_t auto_create_topic_max_nums = 10000;     // autoCreateTopicMaxNums: no send auto-create beyond
+  std::int32_t disk_space_warning_level_ratio = 90;    // diskSpaceWarningLevelRatio (percent used)
   std::int32_t ha_listen_port = 10912;  // default listenPort + 1
 
   // DLedger keys: accepted, but enable_dleger_commit_log=true is refused by this build.

@@ -60,6 +60,7 @@ void BrokerController::start() {
   } catch (const std::exception& e) {
     throw BrokerStartError(common::kExitUsage, e.what());
   }
+  store_config.stop_requested = [this] { return stop_requested_.load(); };
   // Store: recovery happens here.
   try {
     auto store = store::DefaultMessageStore::open(store_config);
@@ -68,6 +69,8 @@ void BrokerController::start() {
                    config_.store_path_root_dir);
     }
     store_ = std::move(store);
+  } catch (const store::StoreOpenCancelled& e) {
+    throw BrokerStartError(common::kExitOk, e.what());
   } catch (const common::IoError& e) {
     throw BrokerStartError(common::kExitIo, std::string("cannot open the store: ") + e.what());
   } catch (const std::exception& e) {
@@ -158,6 +161,13 @@ void BrokerController::housekeeping_loop() {
         services_->offsets().persist();
       } catch (const std::exception& e) {
         spdlog::error("broker: cannot persist consumer offsets: {}", e.what());
+      }
+      // Topics and groups auto-created since their file was last written (topic_config_manager.h).
+      try {
+        services_->topics().persist_if_dirty();
+        services_->groups().persist_if_dirty();
+      } catch (const std::exception& e) {
+        spdlog::error("broker: cannot persist topics or subscription groups: {}", e.what());
       }
       next_flush = now + flush_interval;
     }

@@ -12,6 +12,7 @@
 // flushConsumerOffsetInterval are lost and those messages are redelivered.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -55,8 +56,11 @@ class BrokerController {
   BrokerController(const BrokerController&) = delete;
   BrokerController& operator=(const BrokerController&) = delete;
 
-  // Throws BrokerStartError.
+  // Throws BrokerStartError. A request_stop() during the store's recovery ends it promptly with exit code 0
+  // (the store keeps its `abort` file and recovers again at the next start).
   void start();
+  // Asks a start() in progress (on another thread) to stop at the next check; safe from any thread.
+  void request_stop() { stop_requested_.store(true); }
   // Idempotent; must not be called from a handler.
   void shutdown();
 
@@ -69,6 +73,7 @@ class BrokerController {
   void housekeeping_loop();
 
   BrokerConfig config_;
+  std::atomic<bool> stop_requested_{false};
   std::unique_ptr<store::MessageStore> store_;
   std::unique_ptr<BrokerServices> services_;
   std::unique_ptr<ScheduleMessageService> schedule_;

@@ -182,14 +182,25 @@ void SendMessageProcessor::process_send(remoting::RemotingCommand request, const
   }
   auto topic_config = services_.topics().select(header.topic);
   if (!topic_config) {
+    // The disk reserve: no new topic (the put would be refused the same way).
+    if (auto problem = services_.store().disk_space_problem()) {
+      store::PutResult refused;
+      refused.status = store::PutStatus::kServiceNotAvailable;
+      refused.detail = *problem;
+      auto [code, remark] = send_status_answer(refused, services_.config());
+      responder.respond(code, remark.value_or(*problem));
+      return;
+    }
     const std::int32_t topic_sys_flag = header.unit_mode ? (header.topic.starts_with(kRetryGroupTopicPrefix) ? 2 : 1) : 0;
+    std::string refused;
     topic_config = services_.topics().create_topic_in_send(header.topic, header.default_topic,
-                                                           header.default_topic_queue_nums, topic_sys_flag);
-    if (!topic_config && header.topic.starts_with(kRetryGroupTopicPrefix)) {
+                                                           header.default_topic_queue_nums, topic_sys_flag, &refused);
+    if (!topic_config && refused.empty() && header.topic.starts_with(kRetryGroupTopicPrefix)) {
       topic_config = services_.topics().create_if_absent(header.topic, 1, perm::kRead | perm::kWrite, topic_sys_flag);
     }
     if (!topic_config) {
-      responder.respond(rc::kTopicNotExist, "topic[" + header.topic + "] not exist, apply first please!");
+      responder.respond(rc::kTopicNotExist, "topic[" + header.topic + "] not exist, apply first please!" +
+                                                (refused.empty() ? "" : " (" + refused + ")"));
       return;
     }
   }

@@ -1,6 +1,7 @@
 // Subscription groups and subscriptionGroup.json (see subscription_group_manager.h).
 #include "broker/server/subscription_group_manager.h"
 
+#include <chrono>
 #include <filesystem>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
@@ -8,6 +9,14 @@
 #include "broker/store/config_file.h"
 
 namespace rmq::server {
+namespace {
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
 
 nlohmann::json to_json(const SubscriptionGroupConfig& c) {
   return nlohmann::json{{"brokerId", c.broker_id},
@@ -76,7 +85,21 @@ void SubscriptionGroupManager::persist() {
   // Snapshot and write under one lock: two writers (send, pull, admin pools, housekeeping) can then never
   // rename an older snapshot over a newer one.
   std::lock_guard persist_lock(persist_mutex_);
-  store::write_config_file(config_path_, encode_pretty());
+  // Cleared before the snapshot: a change made after it sets the flag again, so it is never lost.
+  dirty_.store(false);
+  last_persist_ms_.store(steady_ms());
+  try {
+    store::write_config_file(config_path_, encode_pretty());
+  } catch (...) {
+    dirty_.store(true);
+    throw;
+  }
+}
+
+bool SubscriptionGroupManager::persist_if_dirty() {
+  if (!dirty_.load()) return false;
+  persist();
+  return true;
 }
 
 std::optional<SubscriptionGroupConfig> SubscriptionGroupManager::find_or_create(const std::string& group) {
@@ -97,7 +120,12 @@ std::optional<SubscriptionGroupConfig> SubscriptionGroupManager::find_or_create(
   }
   spdlog::info("broker: auto-created subscription group {}", group);
   try {
-    persist();
+    const std::int64_t last = last_persist_ms_.load();
+    if (last == 0 || steady_ms() - last >= kAutoCreatePersistIntervalMs) {
+      persist();
+    } else {
+      dirty_.store(true);
+    }
   } catch (const std::exception& e) {
     spdlog::error("broker: cannot persist {}: {}", config_path_, e.what());
   }

@@ -3,10 +3,15 @@
 // A group is needed by PULL_MESSAGE, HEART_BEAT and CONSUMER_SEND_MSG_BACK (retry queue count, max retries).
 // With autoCreateSubscriptionGroup=true (the default) a group is created on first use with Java's defaults
 // (retryQueueNums 1, retryMaxTimes 16, whichBrokerWhenConsumeSlowly 1). Each creation bumps the DataVersion
-// and is persisted at once. Crash: .tmp/.bak writes; a group lost from the file is recreated on next use.
+// and is persisted: an admin update at once, an auto-create at most once per kAutoCreatePersistIntervalMs
+// (the file holds every group, so writing it per create made creating groups quadratic), the rest by
+// persist_if_dirty() from the broker's housekeeping or at shutdown. Crash: .tmp/.bak writes; a group lost
+// from the file is recreated on next use.
 // Thread-safe.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -42,6 +47,7 @@ class SubscriptionGroupManager {
   // with a warning naming it.
   void load();
   void persist();
+  bool persist_if_dirty();  // writes the file when an auto-create left it behind; true when it wrote
 
   // findSubscriptionGroupConfig: the group, auto-created when allowed and its name is valid
   // (validate_group_name); nullopt otherwise.
@@ -61,6 +67,9 @@ class SubscriptionGroupManager {
   const bool auto_create_;
   const std::string config_path_;
   mutable std::mutex mutex_;
+  static constexpr std::int64_t kAutoCreatePersistIntervalMs = 1000;
+  std::atomic<bool> dirty_{false};                // the table has changes the file lacks
+  std::atomic<std::int64_t> last_persist_ms_{0};  // steady clock, ms; 0: never
   std::mutex persist_mutex_;  // held across snapshot + write + rename in persist()
   std::map<std::string, SubscriptionGroupConfig> table_;
   DataVersion data_version_;

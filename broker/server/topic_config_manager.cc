@@ -2,6 +2,7 @@
 #include "broker/server/topic_config_manager.h"
 
 #include <algorithm>
+#include <chrono>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
 
@@ -10,6 +11,11 @@
 
 namespace rmq::server {
 namespace {
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 TopicConfig make_topic(std::string name, std::int32_t queues, std::int32_t perm_bits) {
   TopicConfig c;
@@ -23,7 +29,9 @@ TopicConfig make_topic(std::string name, std::int32_t queues, std::int32_t perm_
 }  // namespace
 
 TopicConfigManager::TopicConfigManager(const BrokerConfig& config, std::string config_path)
-    : config_path_(std::move(config_path)) {
+    : config_path_(std::move(config_path)),
+      max_topic_queue_nums_(config.max_topic_queue_nums),
+      auto_create_topic_max_nums_(config.auto_create_topic_max_nums) {
   const std::int32_t rw = perm::kRead | perm::kWrite;
   auto put = [this](TopicConfig c) { table_[c.topic_name] = std::move(c); };
   put(make_topic(std::string(kSelfTestTopic), 1, rw));
@@ -66,7 +74,48 @@ void TopicConfigManager::persist() {
   // Snapshot and write under one lock: two writers (send, pull, admin pools, housekeeping) can then never
   // rename an older snapshot over a newer one.
   std::lock_guard persist_lock(persist_mutex_);
-  store::write_config_file(config_path_, encode_pretty());
+  // Cleared before the snapshot: a change made after it sets the flag again, so it is never lost.
+  dirty_.store(false);
+  last_persist_ms_.store(steady_ms());
+  try {
+    store::write_config_file(config_path_, encode_pretty());
+  } catch (...) {
+    dirty_.store(true);
+    throw;
+  }
+}
+
+bool TopicConfigManager::persist_if_dirty() {
+  if (!dirty_.load()) return false;
+  persist();
+  return true;
+}
+
+std::optional<std::string> TopicConfigManager::auto_create_refusal() const {
+  std::lock_guard lock(mutex_);
+  return auto_create_refusal_locked();
+}
+
+std::optional<std::string> TopicConfigManager::auto_create_refusal_locked() const {
+  if (table_.size() < static_cast<std::size_t>(auto_create_topic_max_nums_)) return std::nullopt;
+  return "the broker holds " + std::to_string(table_.size()) + " topics, the limit autoCreateTopicMaxNums=" +
+         std::to_string(auto_create_topic_max_nums_) + " for auto-creating topics; create the topic with "
+         "UPDATE_AND_CREATE_TOPIC (mqadmin updateTopic) instead";
+}
+
+std::optional<std::string> TopicConfigManager::queue_nums_problem(const std::string& topic,
+                                                                  std::int32_t read_queue_nums,
+                                                                  std::int32_t write_queue_nums) const {
+  if (read_queue_nums < 0 || write_queue_nums < 0) {
+    return "the topic[" + topic + "] queue nums must not be negative (read " + std::to_string(read_queue_nums) +
+           ", write " + std::to_string(write_queue_nums) + ")";
+  }
+  if (read_queue_nums > max_topic_queue_nums_ || write_queue_nums > max_topic_queue_nums_) {
+    return "the topic[" + topic + "] queue nums (read " + std::to_string(read_queue_nums) + ", write " +
+           std::to_string(write_queue_nums) + ") are over the limit maxTopicQueueNums=" +
+           std::to_string(max_topic_queue_nums_);
+  }
+  return std::nullopt;
 }
 
 void TopicConfigManager::set_change_listener(std::function<void()> listener) {
@@ -84,7 +133,8 @@ std::optional<TopicConfig> TopicConfigManager::select(const std::string& topic) 
 std::optional<TopicConfig> TopicConfigManager::create_topic_in_send(const std::string& topic,
                                                                     const std::string& default_topic,
                                                                     std::int32_t queue_nums,
-                                                                    std::int32_t topic_sys_flag) {
+                                                                    std::int32_t topic_sys_flag,
+                                                                    std::string* refused) {
   TopicConfig created;
   {
     std::lock_guard lock(mutex_);
@@ -94,6 +144,10 @@ std::optional<TopicConfig> TopicConfigManager::create_topic_in_send(const std::s
       spdlog::warn("broker: topic \"{}\" not created: {}", topic, *problem);
       return std::nullopt;
     }
+    if (auto reason = auto_create_refusal_locked()) {
+      if (refused != nullptr) *refused = *reason;
+      return std::nullopt;
+    }
     auto tmpl = table_.find(default_topic);
     if (tmpl == table_.end() || !perm::inherited(tmpl->second.perm)) {
       spdlog::warn("broker: cannot auto-create topic {}: template {} {}", topic, default_topic,
@@ -101,7 +155,8 @@ std::optional<TopicConfig> TopicConfigManager::create_topic_in_send(const std::s
       return std::nullopt;
     }
     created.topic_name = topic;
-    const std::int32_t queues = std::max(1, std::min(queue_nums, tmpl->second.write_queue_nums));
+    const std::int32_t queues =
+        std::max(1, std::min({queue_nums, tmpl->second.write_queue_nums, max_topic_queue_nums_}));
     created.read_queue_nums = queues;
     created.write_queue_nums = queues;
     created.perm = tmpl->second.perm & ~perm::kInherit;
@@ -110,7 +165,7 @@ std::optional<TopicConfig> TopicConfigManager::create_topic_in_send(const std::s
     changed_locked();
   }
   spdlog::info("broker: auto-created topic {} from {} with {} queues", topic, default_topic, created.write_queue_nums);
-  after_change();
+  after_change(true);
   return created;
 }
 
@@ -124,19 +179,22 @@ TopicConfig TopicConfigManager::create_if_absent(const std::string& topic, std::
     if (auto problem = validate_topic_name(topic)) {
       throw std::invalid_argument("topic \"" + topic + "\" not created: " + *problem);
     }
-    created = make_topic(topic, queue_nums, perm_bits);
+    created = make_topic(topic, std::min(queue_nums, max_topic_queue_nums_), perm_bits);
     created.topic_sys_flag = topic_sys_flag;
     table_[topic] = created;
     changed_locked();
   }
-  spdlog::info("broker: created topic {} with {} queues", topic, queue_nums);
-  after_change();
+  spdlog::info("broker: created topic {} with {} queues", topic, created.write_queue_nums);
+  after_change(true);
   return created;
 }
 
 void TopicConfigManager::update(const TopicConfig& config) {
   if (auto problem = validate_topic_name(config.topic_name)) {
     throw std::invalid_argument("topic \"" + config.topic_name + "\": " + *problem);
+  }
+  if (auto problem = queue_nums_problem(config.topic_name, config.read_queue_nums, config.write_queue_nums)) {
+    throw std::invalid_argument(*problem);
   }
   {
     std::lock_guard lock(mutex_);
@@ -186,9 +244,14 @@ std::string TopicConfigManager::encode_pretty() const {
 
 void TopicConfigManager::changed_locked() { data_version_.next_version(now_ms()); }
 
-void TopicConfigManager::after_change() {
+void TopicConfigManager::after_change(bool auto_created) {
   try {
-    persist();
+    const std::int64_t last = last_persist_ms_.load();
+    if (!auto_created || last == 0 || steady_ms() - last >= kAutoCreatePersistIntervalMs) {
+      persist();
+    } else {
+      dirty_.store(true);
+    }
   } catch (const std::exception& e) {
     spdlog::error("broker: cannot persist {}: {}", config_path_, e.what());
   }

@@ -2,12 +2,20 @@
 //
 // Exit codes (man/rmq-broker.8): 0 clean shutdown on SIGTERM/SIGINT, 2 usage or config error, 3 corrupt
 // store or config/*.json, 5 I/O error (store locked by another broker, port in use). SIGTERM and SIGINT are
-// taken by sigwait on the main thread (blocked in every thread before any is started), so a shutdown never
-// runs inside a signal handler. A SIGKILL leaves the store's `abort` file; the next start recovers.
+// blocked in every thread before any is started and taken by sigwait on a signal thread, so a shutdown never
+// runs inside a signal handler. The signal thread exists before the store is opened: a SIGTERM while the
+// store recovers (which can take long with many consume queues) stops the recovery at its next check and
+// the process exits 0 at once; the store keeps `abort` and recovers at the next start. A SIGKILL leaves the
+// store's `abort` file; the next start recovers.
 #include <signal.h>
 
+#include <pthread.h>
+
 #include <CLI/CLI.hpp>
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
+#include <thread>
 #include <iostream>
 #include <optional>
 #include <spdlog/spdlog.h>
@@ -69,22 +77,42 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
 
   rmq::server::BrokerController controller(load.config);
+  std::mutex signal_mutex;
+  std::condition_variable signal_cv;
+  int received = 0;  // under signal_mutex
+  std::thread signal_thread([&] {
+    int signal_number = 0;
+    sigwait(&signals, &signal_number);
+    controller.request_stop();
+    std::lock_guard lock(signal_mutex);
+    received = signal_number;
+    signal_cv.notify_all();
+  });
+  // Ends the signal thread when no signal came (a failed start): a SIGTERM aimed at it is taken by its sigwait.
+  auto finish = [&](int exit_code) {
+    controller.shutdown();
+    {
+      std::lock_guard lock(signal_mutex);
+      if (received == 0) pthread_kill(signal_thread.native_handle(), SIGTERM);
+    }
+    signal_thread.join();
+    return exit_code;
+  };
   try {
     controller.start();
   } catch (const rmq::server::BrokerStartError& e) {
     std::cerr << "rmq-broker: " << e.what() << "\n";
-    controller.shutdown();
-    return e.exit_code();
+    return finish(e.exit_code());
   } catch (const std::exception& e) {
     std::cerr << "rmq-broker: " << e.what() << "\n";
-    controller.shutdown();
-    return rmq::common::kExitIo;
+    return finish(rmq::common::kExitIo);
   }
   std::cout << controller.boot_message() << std::endl;
 
-  int received = 0;
-  sigwait(&signals, &received);
-  spdlog::info("broker: signal {} received, shutting down", received);
-  controller.shutdown();
-  return 0;
+  {
+    std::unique_lock lock(signal_mutex);
+    signal_cv.wait(lock, [&] { return received != 0; });
+    spdlog::info("broker: signal {} received, shutting down", received);
+  }
+  return finish(0);
 }
