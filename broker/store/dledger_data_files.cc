@@ -56,7 +56,9 @@ void DLedgerFileList::load() {
     auto file = fs_.open(path, common::OpenMode::kReadWrite);
     const std::uint64_t size = file->size_bytes();
     const bool last = i + 1 == names.size();
-    bool dirty = false;
+    // The last file may hold writes of an earlier process that never reached the disk (a process crash keeps
+    // them in the page cache): mark it dirty, so the first sync (recovery's) really makes them durable.
+    bool dirty = last;
     if (size > static_cast<std::uint64_t>(file_size_bytes_) || (size < static_cast<std::uint64_t>(file_size_bytes_) && !last)) {
       throw DLedgerCorruption(path.string() + ": " + std::to_string(size) + " bytes, expected " +
                               std::to_string(file_size_bytes_));
@@ -68,6 +70,9 @@ void DLedgerFileList::load() {
     files_.push_back(Segment{start, std::move(file), dirty});
   }
   write_pos_ = files_.empty() ? 0 : tail_of_last();
+  synced_pos_ = write_pos_;  // recovery truncates (and syncs) to the real end before anything is appended
+  // Likewise a file an earlier process created may not have a durable name yet: sync the directory too.
+  dir_dirty_ = !files_.empty();
 }
 
 std::int64_t DLedgerFileList::first_offset() const {
@@ -184,19 +189,28 @@ void DLedgerFileList::truncate(std::int64_t end_pos) {
                            dir_.string());
   }
   remove_files_after(end_pos);
-  if (dir_dirty_) {
-    fs_.sync_dir(dir_);  // the removals are durable before the zeroing below can be
-    dir_dirty_ = false;
-  }
-  Segment& last = files_.back();
-  const std::int64_t relative = end_pos - last.start_offset;
-  if (relative < file_size_bytes_) {
-    last.file->truncate(static_cast<std::uint64_t>(relative));
-    last.file->truncate(static_cast<std::uint64_t>(file_size_bytes_));
-    last.file->sync();
-    last.dirty = false;
+  bool synced_last = false;
+  try {
+    if (dir_dirty_) {
+      fs_.sync_dir(dir_);  // the removals are durable before the zeroing below can be
+      dir_dirty_ = false;
+    }
+    Segment& last = files_.back();
+    const std::int64_t relative = end_pos - last.start_offset;
+    if (relative < file_size_bytes_) {
+      last.file->truncate(static_cast<std::uint64_t>(relative));
+      last.file->truncate(static_cast<std::uint64_t>(file_size_bytes_));
+      last.file->sync();
+      last.dirty = false;
+      synced_last = true;
+    }
+  } catch (const common::IoError&) {
+    sync_failed_ = true;
+    throw;
   }
   write_pos_ = end_pos;
+  // Every file but the last is durable in full; the last one is when it was just synced.
+  synced_pos_ = synced_last ? end_pos : std::min(synced_pos_, end_pos);
 }
 
 void DLedgerFileList::position_at(std::int64_t pos) {
@@ -213,16 +227,22 @@ void DLedgerFileList::position_at(std::int64_t pos) {
 }
 
 void DLedgerFileList::sync() {
-  for (Segment& seg : files_) {
-    if (seg.dirty) {
-      seg.file->sync();
-      seg.dirty = false;
+  try {
+    for (Segment& seg : files_) {
+      if (seg.dirty) {
+        seg.file->sync();
+        seg.dirty = false;
+      }
     }
+    if (dir_dirty_) {
+      fs_.sync_dir(dir_);
+      dir_dirty_ = false;
+    }
+  } catch (...) {
+    sync_failed_ = true;
+    throw;
   }
-  if (dir_dirty_) {
-    fs_.sync_dir(dir_);
-    dir_dirty_ = false;
-  }
+  synced_pos_ = write_pos_;
 }
 
 }  // namespace rmq::store

@@ -89,6 +89,13 @@ class DLedgerFileList {
   // files were created or removed.
   void sync();
 
+  // The write position as of the last sync that succeeded (sync(), a roll, truncate()): everything before it
+  // is durable. After a failed sync the kernel has marked the failed pages clean, so what lies past it may
+  // read back now and be gone after a crash; the owner cuts the list back to here (review item 3).
+  std::int64_t synced_pos() const { return synced_pos_; }
+  // True once a file or directory sync of this list has failed.
+  bool sync_failed() const { return sync_failed_; }
+
  private:
   struct Segment {
     std::int64_t start_offset;
@@ -108,6 +115,8 @@ class DLedgerFileList {
   std::vector<Segment> files_;
   std::int64_t write_pos_ = 0;
   bool dir_dirty_ = false;  // entries created or removed since the last directory sync
+  std::int64_t synced_pos_ = 0;
+  bool sync_failed_ = false;
   common::Bytes scratch_;   // the blank being written
 };
 

@@ -89,7 +89,44 @@ void DLedgerEntryStore::guarded(F&& f) {
     f();
   } catch (const std::exception& e) {
     failure_ = std::string("failed: ") + e.what();
+    if (data_.sync_failed()) cut_back_to_synced_end();
     throw;
+  }
+}
+
+// A failed fsync is not a retry (review item 3): Linux marks the pages whose writeback failed clean, so the
+// entries written since the last good sync read back now (and on a reopen) but may be gone after a crash or
+// an eviction. They must never be served or acknowledged: cut the log back, durably, to the end of the last
+// successful sync. The store stays failed either way; a reopen then finds exactly the synced prefix.
+void DLedgerEntryStore::cut_back_to_synced_end() {
+  const std::int64_t synced = data_.synced_pos();
+  if (data_.write_pos() <= synced) return;
+  try {
+    std::int64_t keep = end_index_;
+    std::int64_t keep_term = -1;
+    while (keep >= 0 && keep >= begin_index_) {
+      const DLedgerIndexUnit unit = read_index_unit(keep);
+      if (unit.pos + unit.size <= synced) {
+        keep_term = unit.term;
+        break;
+      }
+      --keep;
+    }
+    if (begin_index_ < 0 || keep < begin_index_) keep = begin_index_ < 0 ? end_index_ : begin_index_ - 1;
+    write_pending_units();
+    data_.truncate(synced);
+    index_.truncate(index_unit_offset(keep + 1));
+    index_.sync();
+    const std::int64_t dropped = end_index_ - keep;
+    end_index_ = keep;
+    end_term_ = keep_term;
+    if (end_index_ < begin_index_) begin_index_ = -1;
+    committed_index_ = std::min(committed_index_, end_index_);
+    failure_ += "; the log was cut back durably to position " + std::to_string(synced) + " (entry " +
+                std::to_string(keep) + ", " + std::to_string(dropped) + " unsynced entries dropped)";
+  } catch (const std::exception& e) {
+    failure_ += std::string("; cutting the log back to the last synced position ") + std::to_string(synced) +
+                " failed too (" + e.what() + "): stop the node, the page cache may serve entries the disk lacks";
   }
 }
 

@@ -29,7 +29,11 @@
 // - truncate_after() and save_checkpoint() are durable when they return;
 // - an I/O error (a failed write or fsync) poisons the store: every later call throws DLedgerStoreFailed,
 //   because after a failed fsync the kernel may have dropped dirty pages and memory no longer tells the truth.
-//   Reopen to run recovery.
+//   A failed fsync is not a retry (review item 3): Linux marks the failed pages clean, so entries written
+//   since the last good sync would read back on a reopen and vanish after a crash. So before poisoning, the
+//   store cuts the log back durably to the end of the last successful data sync (synced_pos); the caller
+//   never acknowledges those entries. Reopen to run recovery; it finds exactly the synced prefix. If the
+//   cut itself fails, the message says so and the node must stop rather than reopen.
 //
 // Not thread-safe: the Raft runtime serializes calls. The destructor does not sync.
 #pragma once
@@ -133,9 +137,10 @@ class DLedgerEntryStore {
                     std::filesystem::path data_dir);
 
   void check_usable() const;
-  // Runs f; any exception from it poisons the store.
+  // Runs f; any exception from it poisons the store, and a failed data sync cuts the log back first.
   template <typename F>
   void guarded(F&& f);
+  void cut_back_to_synced_end();
   void write_entry(const DLedgerEntryHeader& header);  // scratch_ holds the encoded entry
   // Writes the collected index units to the index files (not synced).
   void write_pending_units();

@@ -91,8 +91,22 @@ class FaultFile final : public common::File {
 
   void sync() override {
     alive();
-    fs_.before_op(OpCounter::kSync);
-    node_->durable = node_->data;
+    try {
+      fs_.before_op(OpCounter::kSync);
+    } catch (const IoError&) {
+      // Linux after a failed fsync: the pages whose writeback failed are marked clean. They stay visible (until
+      // evicted, or until a crash), but no later fsync writes them: a retry "succeeds" without them.
+      node_->pending.clear();
+      throw;
+    }
+    // Only what is still pending reaches the medium (not data written before a failed sync).
+    for (const ContentOp& op : node_->pending) {
+      if (op.is_write) {
+        apply_write(node_->durable, op.offset, op.bytes);
+      } else {
+        node_->durable.resize(op.size, 0);
+      }
+    }
     node_->pending.clear();
   }
 
@@ -132,6 +146,7 @@ void FaultFs::before_op(OpCounter kind) {
     crashed_ = true;
     throw SimulatedCrash("simulated crash at operation " + std::to_string(counts_[0]));
   }
+  last_fault_kind_ = kind;
   throw IoError("injected I/O error at operation " + std::to_string(counts_[0]));
 }
 

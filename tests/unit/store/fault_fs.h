@@ -16,7 +16,9 @@
 //   sectors: torn writes.
 //
 // Faults: inject(kind, n, counter) arms a fault at the n-th operation of a counter (1-based, counting from the
-// start, see op_count()): kFail makes that operation throw IoError without doing it; kCrash makes it throw
+// start, see op_count()): kFail makes that operation throw IoError without doing it (a failed File::sync()
+// models Linux: the file's unsynced writes stay visible but are never made durable by a later sync, so a
+// retry is no cure and a crash loses them); kCrash makes it throw
 // SimulatedCrash without doing it, and every call after it too (the process is dead) until crash() is called.
 // Reads never count. File handles opened before a crash() throw SimulatedCrash when used.
 #pragma once
@@ -25,6 +27,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -71,6 +74,8 @@ class FaultFs final : public common::FileSystem {
   std::uint64_t op_count(OpCounter counter = OpCounter::kAny) const;
   void inject(FaultKind kind, std::uint64_t nth, OpCounter counter = OpCounter::kAny);
   void clear_injection();
+  // The kind of the operation an injected kFail last hit (kWrite, kSync or kMeta), if any did.
+  std::optional<OpCounter> last_fault_kind() const { return last_fault_kind_; }
   bool crashed() const { return crashed_; }
 
   // Applies the crash model with the given seed; the file system is usable again afterwards.
@@ -99,6 +104,7 @@ class FaultFs final : public common::FileSystem {
   OpCounter armed_counter_ = OpCounter::kAny;
   std::uint64_t armed_at_ = 0;
   bool crashed_ = false;
+  std::optional<OpCounter> last_fault_kind_;
   std::uint64_t epoch_ = 0;  // advanced by crash(); handles from an older epoch are dead
 };
 

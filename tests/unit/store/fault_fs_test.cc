@@ -122,6 +122,19 @@ TEST(FaultFs, InjectedFailureSkipsTheOperationOnce) {
   EXPECT_EQ(fs.contents("/d/f"), text_bytes("ac"));
 }
 
+TEST(FaultFs, AFailedSyncIsNotARetry) {
+  FaultFs fs;
+  auto f = durable_file(fs);
+  write(*f, 0, "a");
+  fs.inject(FaultKind::kFail, fs.op_count(OpCounter::kSync) + 1, OpCounter::kSync);
+  EXPECT_THROW(f->sync(), common::IoError);
+  EXPECT_EQ(fs.contents("/d/f"), text_bytes("a"));  // still visible: the pages were only marked clean
+  write(*f, 1, "b");
+  f->sync();  // "succeeds", but writes only what was written after the failure
+  fs.crash(CrashMode::kDropUnsynced, 1);
+  EXPECT_EQ(fs.contents("/d/f"), text_bytes(std::string("\0b", 2)));
+}
+
 TEST(FaultFs, InjectedCrashStopsEverythingUntilCrashIsApplied) {
   FaultFs fs;
   auto f = durable_file(fs);
