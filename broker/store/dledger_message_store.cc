@@ -224,6 +224,11 @@ void DLedgerMessageStore::recover() {
   const std::int64_t divided = commitlog_->divided_offset();
   std::int64_t committed_end = entry_end(st.committed_index);
   if (committed_end < 0) committed_end = divided;
+  if (adoption_.first_start && commitlog_->has_legacy()) {
+    // Adoption may have cut a torn legacy tail: queue entries past the recovered legacy end point at nothing
+    // (later starts find the legacy region as adoption left it, and the DLedger region above it).
+    queues_->truncate_by_commitlog_end(commitlog_->legacy_data_end());
+  }
   // Consume-queue entries beyond what is committed here are dropped; the dispatcher writes them again when the
   // commit index reaches them (the bytes are the same on every replica).
   queues_->truncate_by_commitlog_end(committed_end);

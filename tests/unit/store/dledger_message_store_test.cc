@@ -6,12 +6,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "broker/common/file_system_posix.h"
 #include "broker/common/md5.h"
 #include "broker/store/dledger_adoption.h"
 #include "broker/store/dledger_error.h"
 #include "broker/store/dledger_message_store.h"
+#include "broker/store/consume_queue.h"
 #include "broker/store/dledger_data_files.h"
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
@@ -390,6 +392,60 @@ TEST(DLedgerMessageStore, CheckCommitlogCoversTheLegacyRegionTheDividedOffsetAnd
     FAIL() << "opened a store with a damaged committed entry";
   } catch (const DLedgerCorruption& e) {
     EXPECT_NE(std::string(e.what()).find(std::to_string(victim - 48)), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace rmq::store
+
+namespace rmq::store {
+namespace {
+
+// A legacy master whose last record is torn (rmq-gen-store --scenario torn-master): adoption cuts the torn
+// tail and writes the blank at the recovered end; queue entries of the torn record are dropped, so the first
+// new send takes the torn record's queue offset instead of leaving a hole.
+TEST(DLedgerMessageStore, AdoptsATornLegacyTailAndContinuesItsQueueWithoutAHole) {
+  TempDir dir;
+  const auto run = gen_store_test::run_gen_store({"--out", (dir.path() / "gen").string(), "--scenario",
+                                                  "torn-master", "--messages", "200", "--file-size",
+                                                  std::to_string(kFileSize)},
+                                                 dir.path());
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const fs::path root = dir.path() / "node";
+  fs::rename(dir.path() / "gen" / "master", root);
+  const auto log = gen_store_test::scan_commitlog(root / "commitlog", kFileSize);
+  ASSERT_TRUE(log.failure.has_value()) << "expected a torn tail";
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> next;
+  for (const auto& scanned : log.records) {
+    if (!counted(scanned.record)) continue;
+    next[{scanned.record.topic, scanned.record.queue_id}] = scanned.record.queue_offset + 1;
+  }
+  {
+    // The old master had dispatched the record that was torn: its queue points past the recovered end.
+    const auto& [q, end] = *next.begin();
+    ConsumeQueue cq(root / "consumequeue" / q.first / std::to_string(q.second), q.first, q.second,
+                    static_cast<std::int64_t>(kDefaultConsumeQueueFileSize));
+    cq.load_and_recover();
+    ASSERT_EQ(cq.max_offset(), end);
+    ASSERT_TRUE(cq.put(ConsumeQueueEntry{log.failure_offset, 120, 0}, end));
+    cq.flush();
+  }
+  Node node(root);
+  node.open();
+  EXPECT_EQ(node.adoption.legacy_data_end, log.end_offset);
+  node.lead(1);
+  for (const auto& [queue, offset] : next) {
+    EXPECT_EQ(node.store->max_offset_in_queue(queue.first, queue.second), offset) << queue.first << "/" << queue.second;
+  }
+  const auto& [queue, offset] = *next.begin();
+  const PutResult put = testing::put(*node.store, make_message(queue.first, queue.second, "new"));
+  ASSERT_EQ(put.status, PutStatus::kOk) << put.detail;
+  EXPECT_EQ(put.queue_offset, offset);
+  node.close();
+  std::string out;
+  const fs::path rmqctl = fs::path(RMQ_BINARY_DIR) / "rmqctl";
+  if (fs::exists(rmqctl)) {
+    EXPECT_EQ(run_rmqctl("check-commitlog --store '" + root.string() + "'", &out), 0) << out;
   }
 }
 
