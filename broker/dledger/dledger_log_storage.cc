@@ -34,6 +34,12 @@ void DLedgerLogStorage::entries(raft::Index lo, raft::Index hi, std::size_t max_
                                 std::vector<raft::Entry>& out) const {
   std::size_t bytes = 0;
   for (raft::Index i = lo; i < hi; ++i) {
+    if (!recent_.empty() && i >= entries_first_ && i < entries_first_ + recent_.size()) {
+      out.push_back(recent_[i - entries_first_]);
+      bytes += raft::entry_size_bytes(out.back());
+      if (bytes >= max_bytes) break;
+      continue;
+    }
     auto entry = store_.get(static_cast<std::int64_t>(i) - 1);
     if (!entry) throw std::out_of_range("DLedger entry " + std::to_string(i - 1) + " is not in the store");
     out.push_back(to_raft_entry(*entry));
@@ -42,25 +48,42 @@ void DLedgerLogStorage::entries(raft::Index lo, raft::Index hi, std::size_t max_
   }
 }
 
-void DLedgerLogStorage::appended(raft::Index index, raft::Term t) {
-  if (cache_.empty() || index != cache_first_ + cache_.size()) {
+void DLedgerLogStorage::appended(const raft::Entry& entry) {
+  if (cache_.empty() || entry.index != cache_first_ + cache_.size()) {
     cache_.clear();
-    cache_first_ = index;
+    cache_first_ = entry.index;
   }
-  cache_.push_back(t);
+  cache_.push_back(entry.term);
   if (cache_.size() > kTermCacheEntries) {
     cache_.pop_front();
     ++cache_first_;
   }
+  if (recent_.empty() || entry.index != entries_first_ + recent_.size()) {
+    recent_.clear();
+    recent_bytes_ = 0;
+    entries_first_ = entry.index;
+  }
+  recent_.push_back(entry);
+  recent_bytes_ += entry.data.size();
+  while (recent_bytes_ > kEntryCacheBytes && recent_.size() > 1) {
+    recent_bytes_ -= recent_.front().data.size();
+    recent_.pop_front();
+    ++entries_first_;
+  }
 }
 
 void DLedgerLogStorage::truncated_from(raft::Index index) {
-  if (cache_.empty() || index >= cache_first_ + cache_.size()) return;
-  if (index <= cache_first_) {
-    cache_.clear();
-    return;
+  if (!cache_.empty() && index < cache_first_ + cache_.size()) {
+    if (index <= cache_first_) {
+      cache_.clear();
+    } else {
+      cache_.resize(index - cache_first_);
+    }
   }
-  cache_.resize(index - cache_first_);
+  while (!recent_.empty() && index < entries_first_ + recent_.size()) {
+    recent_bytes_ -= recent_.back().data.size();
+    recent_.pop_back();
+  }
 }
 
 }  // namespace rmq::dledger

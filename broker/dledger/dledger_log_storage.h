@@ -5,7 +5,10 @@
 // first data files were deleted (DLedger begin index b > 0) holds raft entries from first_index() = b + 1.
 //
 // term() is called for every append the leader sends and every one a follower checks, so the terms of the
-// most recent entries are cached (kTermCacheEntries); older ones are read from the store.
+// most recent entries are cached (kTermCacheEntries); older ones are read from the store. The most recent
+// entries themselves (up to kEntryCacheBytes) are kept too: the core reads them back right after they are
+// written, to hand committed entries out and to send appends to followers, and serving those from memory
+// saves two preads and a decode per entry on every node.
 //
 // Not thread-safe: the node's runtime thread uses it (under the node's store lock). Crash: nothing here is
 // durable by itself; it reflects what the store and currterm hold.
@@ -22,6 +25,7 @@ namespace rmq::dledger {
 class DLedgerLogStorage final : public raft::LogStorage {
  public:
   static constexpr std::size_t kTermCacheEntries = 1 << 16;
+  static constexpr std::size_t kEntryCacheBytes = 16 << 20;
 
   DLedgerLogStorage(store::DLedgerEntryStore& store, raft::HardState hard_state);
 
@@ -33,7 +37,7 @@ class DLedgerLogStorage final : public raft::LogStorage {
 
   // The runtime calls these after it changed the durable state.
   void set_hard_state(const raft::HardState& hard_state) { hard_state_ = hard_state; }
-  void appended(raft::Index index, raft::Term term);
+  void appended(const raft::Entry& entry);
   void truncated_from(raft::Index index);
 
  private:
@@ -42,6 +46,10 @@ class DLedgerLogStorage final : public raft::LogStorage {
   // Terms of entries [cache_first_, cache_first_ + cache_.size()).
   std::deque<raft::Term> cache_;
   raft::Index cache_first_ = 0;
+  // Entries [entries_first_, entries_first_ + recent_.size()), at most kEntryCacheBytes of data.
+  std::deque<raft::Entry> recent_;
+  raft::Index entries_first_ = 0;
+  std::size_t recent_bytes_ = 0;
 };
 
 }  // namespace rmq::dledger

@@ -427,7 +427,7 @@ void DLedgerNode::handle_batch(raft::Batch b) {
                                std::to_string(store_.end_index()) + ", write position " +
                                std::to_string(store_.write_pos()) + ")");
     }
-    storage_->appended(e.index, e.term);
+    storage_->appended(e);
   }
   if (b.hard_state) {
     store::DLedgerHardState hs;

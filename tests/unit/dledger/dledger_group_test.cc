@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <filesystem>
 #include <future>
 #include <memory>
@@ -48,7 +50,8 @@ constexpr std::int64_t kDataFileBytes = 64 * 1024;  // small, so that entries cr
 
 class Group {
  public:
-  explicit Group(std::size_t n = 3) {
+  explicit Group(std::size_t n = 3, std::int64_t data_file_bytes = kDataFileBytes)
+      : data_file_bytes_(data_file_bytes) {
     static std::mt19937_64 rng(std::random_device{}());
     root_ = std::filesystem::temp_directory_path() / ("dledger-group-test-" + std::to_string(rng()));
     std::filesystem::create_directories(root_);
@@ -80,8 +83,8 @@ class Group {
     store::DLedgerStoreOptions so;
     so.store_root = root_ / ("node" + std::to_string(i));
     so.self_id = "n" + std::to_string(i);
-    so.data_file_bytes = kDataFileBytes;
-    so.index_file_bytes = 32 * 1024;
+    so.data_file_bytes = data_file_bytes_;
+    so.index_file_bytes = 32 * 1024 * 1024;
     std::filesystem::create_directories(so.store_root);
     stores_[i] = store::DLedgerEntryStore::open(fs_, so);
     common::JavaProperties p;
@@ -91,7 +94,7 @@ class Group {
     for (const std::string& key : extra_.keys_in_order()) p.set(key, *extra_.get(key));
     DLedgerNodeOptions options;
     options.config = DLedgerConfig::from_properties(p);
-    options.data_file_bytes = kDataFileBytes;
+    options.data_file_bytes = data_file_bytes_;
     options.listen_host = "127.0.0.1";
     nodes_[i] = std::make_unique<DLedgerNode>(options, *stores_[i], fs_);
     nodes_[i]->start();
@@ -135,6 +138,7 @@ class Group {
   }
 
  private:
+  std::int64_t data_file_bytes_;
   std::filesystem::path root_;
   common::PosixFileSystem fs_;
   std::string peers_;
@@ -463,6 +467,55 @@ TEST(DLedgerGroup, StrangersAreRefused) {
   EXPECT_GE(g.node(0).transport().rejected_messages(), 1u);
   EXPECT_EQ(g.node(0).status().term, 0);  // the stranger's term 100 was never seen by the core
   client.close();
+}
+
+}  // namespace
+}  // namespace rmq::dledger
+
+namespace rmq::dledger {
+namespace {
+
+// A figure, not a check: 1 KiB appends, 64 calls in flight, three nodes in this process. Run with
+//   build/test_dledger --gtest_also_run_disabled_tests --gtest_filter='*DISABLED_Throughput*'
+void measure(const char* flush_type) {
+  Group g(3, 256 << 20);
+  g.set_property("flushDiskType", flush_type);
+  g.start_all();
+  const int leader = g.wait_for_leader(5s);
+  ASSERT_GE(leader, 0);
+  constexpr int kMessages = 20000;
+  constexpr int kInFlight = 64;
+  std::mutex mu;
+  std::condition_variable cv;
+  int in_flight = 0;
+  int ok = 0;
+  const auto start = Clock::now();
+  for (int i = 0; i < kMessages; ++i) {
+    {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return in_flight < kInFlight; });
+      ++in_flight;
+    }
+    common::Bytes body(1024, static_cast<std::uint8_t>(i));
+    g.node(leader).append({std::move(body)}, {}, [&](std::vector<store::ReplicatedEntry> r) {
+      std::lock_guard lock(mu);
+      if (r.at(0).status == store::ReplicateStatus::kOk) ++ok;
+      --in_flight;
+      cv.notify_all();
+    });
+  }
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return in_flight == 0; });
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("%s: %d of %d committed, %.0f msgs/s\n", flush_type, ok, kMessages, kMessages / seconds);
+  EXPECT_EQ(ok, kMessages);
+}
+
+TEST(DLedgerGroup, DISABLED_Throughput) {
+  measure("ASYNC_FLUSH");
+  measure("SYNC_FLUSH");
 }
 
 }  // namespace
