@@ -54,7 +54,8 @@ void AdminBrokerProcessor::register_on(remoting::RemotingServer& server) {
   for (std::int32_t c : {code::kUpdateAndCreateTopic, code::kGetAllTopicConfig, code::kGetBrokerRuntimeInfo,
                          code::kSearchOffsetByTimestamp, code::kGetMaxOffset, code::kGetMinOffset,
                          code::kGetEarliestMsgStoretime, code::kLockBatchMq, code::kUnlockBatchMq,
-                         code::kGetAllConsumerOffset, code::kGetAllDelayOffset}) {
+                         code::kGetAllConsumerOffset, code::kGetAllDelayOffset,
+                         code::kGetAllSubscriptionGroupConfig}) {
     server.register_handler(c, handler);
   }
 }
@@ -108,6 +109,11 @@ void AdminBrokerProcessor::process(const remoting::RemotingCommand& request, con
     case code::kGetAllConsumerOffset:
       responder.respond(with_body(request, services_.offsets().encode_pretty()));
       return;
+    case code::kGetAllSubscriptionGroupConfig:
+      // The SubscriptionGroupWrapper ({"dataVersion":..,"subscriptionGroupTable":..}): followers copy it
+      // from the leader (slave_synchronize.h).
+      responder.respond(with_body(request, dump_json(services_.groups().to_json_document())));
+      return;
     case code::kGetAllDelayOffset: {
       auto* schedule = services_.schedule_service();
       if (schedule == nullptr) {
@@ -143,7 +149,7 @@ void AdminBrokerProcessor::update_and_create_topic(const remoting::RemotingComma
     responder.respond(rc::kSystemError, "The topic[" + config.topic_name + "] is conflict with system topic.");
     return;
   }
-  if (bc.broker_role == BrokerRole::kSlave) {
+  if (services_.role().is_slave()) {
     responder.respond(rc::kSystemError, "Can't modify topic or subscription group from slave broker, please execute "
                                         "it from master broker.");
     return;
@@ -154,12 +160,6 @@ void AdminBrokerProcessor::update_and_create_topic(const remoting::RemotingComma
     responder.respond(rc::kSystemError, *problem);
     return;
   }
-  if (config.topic_filter_type != "SINGLE_TAG" && config.topic_filter_type != "MULTI_TAG") {
-    responder.respond(rc::kSystemError, "bad topicFilterType " + config.topic_filter_type);
-    return;
-  }
-  services_.topics().update(config);
-  services_.register_sync();
   // The disk reserve: a new topic is refused (an existing one may still be changed).
   if (!services_.topics().select(config.topic_name)) {
     if (auto problem = services_.store().disk_space_problem()) {
@@ -167,6 +167,12 @@ void AdminBrokerProcessor::update_and_create_topic(const remoting::RemotingComma
       return;
     }
   }
+  if (config.topic_filter_type != "SINGLE_TAG" && config.topic_filter_type != "MULTI_TAG") {
+    responder.respond(rc::kSystemError, "bad topicFilterType " + config.topic_filter_type);
+    return;
+  }
+  services_.topics().update(config);
+  services_.register_sync();
   responder.respond(rc::kSuccess);
 }
 
@@ -201,7 +207,8 @@ void AdminBrokerProcessor::runtime_info(const remoting::RemotingCommand& request
   put("commitLogDirCapacity", "Total : " + gib(stats.commitlog_disk_total_bytes) + " GiB, Free : " +
                                   gib(stats.commitlog_disk_free_bytes) + " GiB.");
   put("brokerName", services_.config().broker_name);
-  put("brokerRole", services_.config().broker_role == BrokerRole::kSlave ? "SLAVE" : "ASYNC_MASTER");
+  put("brokerRole", broker_role_name(services_.role().role()));
+  put("brokerId", std::to_string(services_.role().broker_id()));
   responder.respond(with_body(request, dump_json(nlohmann::json{{"table", table}})));
 }
 

@@ -19,6 +19,7 @@
 
 #include "broker/remoting/ext_fields.h"
 #include "broker/server/delay_levels.h"
+#include "broker/server/dledger_mode_config.h"
 
 namespace rmq::server {
 namespace {
@@ -234,7 +235,6 @@ const KeyTable& key_table(const std::string& source) {
                          },
                          [](const BrokerConfig& c) { return c.delete_when; }};
   i32("fileReservedTime", &BrokerConfig::file_reserved_time_hours, 0, 876000);  // hours: 100 years
-  i32("haListenPort", &BrokerConfig::ha_listen_port, 1, 65535);
   // Topic, queue and disk limits (each with its range; man rmq-broker(8)).
   for (const auto& [key, field, min_value, max_value] :
        std::initializer_list<std::tuple<const char*, std::int32_t BrokerConfig::*, std::int32_t, std::int32_t>>{
@@ -250,10 +250,14 @@ const KeyTable& key_table(const std::string& source) {
                   },
                   [field](const BrokerConfig& c) { return show_value(c.*field); }};
   }
+  i32("haListenPort", &BrokerConfig::ha_listen_port, 1, 65535);
   boolean("enableDLegerCommitLog", &BrokerConfig::enable_dleger_commit_log);
   str("dLegerGroup", &BrokerConfig::dleger_group);
   str("dLegerPeers", &BrokerConfig::dleger_peers);
   str("dLegerSelfId", &BrokerConfig::dleger_self_id);
+  i64("slaveSyncIntervalMills", &BrokerConfig::slave_sync_interval_ms, 100, kMaxIntervalMs);
+  boolean("slaveReadEnable", &BrokerConfig::slave_read_enable);
+  i32("accessMessageInMemoryMaxRatio", &BrokerConfig::access_message_in_memory_max_ratio, 0, 100);
   // The connection limits: the same keys and ranges as the name server's (broker/remoting/server_limits.h).
   for (const remoting::ServerLimitKey& limit : remoting::server_limit_keys()) {
     table[limit.key] = {[limit, source](BrokerConfig& c, const std::string& v) {
@@ -282,8 +286,8 @@ bool is_accepted_upstream_key(const std::string& key) {
       "haSendHeartbeatInterval", "haHousekeepingInterval", "haTransferBatchSize", "haMasterAddress",
       "compressedRegister", "forceRegister", "registerBrokerTimeoutMills", "serverWorkerThreads",
       "serverSelectorThreads", "serverCallbackExecutorThreads", "clientWorkerThreads",
-      "maxTransferBytesOnMessageInDisk", "maxTransferCountOnMessageInDisk", "accessMessageInMemoryMaxRatio",
-      "slaveReadEnable", "warmMapedFileEnable", "offsetCheckInSlave", "enablePropertyFilter",
+      "maxTransferBytesOnMessageInDisk", "maxTransferCountOnMessageInDisk",
+      "warmMapedFileEnable", "offsetCheckInSlave", "enablePropertyFilter",
       "filterServerNums", "aclEnable", "isEnableBatchPush", "enableCalcFilterBitMap",
       "dLegerSelfIdSuffix", "preferredLeaderId", "isEnableDLegerPreferredLeader", "sendMessageWithVIPChannel",
       "destroyMapedFileIntervalForcibly", "redeleteHangedFileInterval", "cleanResourceInterval",
@@ -362,11 +366,11 @@ store::StoreConfig BrokerConfig::store_config() const {
   c.flush_interval_ms = flush_interval_commit_log_ms;
   c.sync_flush_timeout_ms = sync_flush_timeout_ms;
   c.max_message_size_bytes = max_message_size;
+  c.disk_space_warning_level_percent = disk_space_warning_level_ratio;
   c.check_crc_on_recover = check_crc_on_recover;
   c.message_index_enable = message_index_enable;
   try {
     c.delay_level_ms = parse_delay_levels(message_delay_level);
-  c.disk_space_warning_level_percent = disk_space_warning_level_ratio;
   } catch (const std::exception& e) {
     throw common::ConfigError(source_name + ": key messageDelayLevel: " + e.what());
   }
@@ -414,6 +418,12 @@ BrokerConfigLoad parse_broker_config(const common::JavaProperties& properties, c
   if (c.broker_ip2.empty()) c.broker_ip2 = c.broker_ip1;
   if (c.store_path_root_dir.empty()) c.store_path_root_dir = home_dir() + "/store";
   if (!ha_port_set) c.ha_listen_port = c.listen_port + 1;
+  if (c.enable_dleger_commit_log) {
+    // BrokerStartup in DLedger mode: haListenPort = listenPort + 1 whatever the file says; the three
+    // dLeger* keys must name one member of one group (exit 2 otherwise).
+    c.ha_listen_port = c.listen_port + 1;
+    for (auto& warning : check_dledger_mode_config(c).warnings) load.warnings.push_back(source_name + ": " + warning);
+  }
   if (c.ha_listen_port > 65535) {  // only when derived from listenPort: a set haListenPort was range-checked
     bad_value(source_name, "listenPort", std::to_string(c.listen_port),
               "in [1, 65534] (haListenPort, not set, is listenPort + 1)");

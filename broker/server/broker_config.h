@@ -78,11 +78,17 @@ struct BrokerConfig {
   std::int32_t disk_space_warning_level_ratio = 90;    // diskSpaceWarningLevelRatio (percent used)
   std::int32_t ha_listen_port = 10912;  // default listenPort + 1
 
-  // DLedger keys: accepted, but enable_dleger_commit_log=true is refused by this build.
+  bool slave_read_enable = false;                    // slaveReadEnable (pull_suggest.h)
+  std::int32_t access_message_in_memory_max_ratio = 40;  // accessMessageInMemoryMaxRatio, percent of RAM
+
+  // DLedger mode (enableDLegerCommitLog=true): the three keys are checked by dledger_mode_config.h at load.
   bool enable_dleger_commit_log = false;
   std::string dleger_group;
   std::string dleger_peers;
   std::string dleger_self_id;
+  // Our key (upstream syncs every 10 s, fixed): how often a follower copies the leader's topics, groups,
+  // consumer and delay offsets (slave_synchronize.h).
+  std::int64_t slave_sync_interval_ms = 3000;  // slaveSyncIntervalMills
 
   // Where the config came from, for error messages and -p.
   std::string source_name;

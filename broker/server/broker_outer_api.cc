@@ -56,8 +56,11 @@ std::string register_broker_body(const TopicConfigManager& topics, std::int32_t 
   return dump_json(body);
 }
 
-BrokerOuterApi::BrokerOuterApi(const BrokerConfig& config, const TopicConfigManager& topics)
-    : config_(config), topics_(topics), client_(remoting::ClientOptions{1}) {}
+BrokerOuterApi::BrokerOuterApi(const BrokerConfig& config, const TopicConfigManager& topics,
+                               const BrokerRoleState* role)
+    : config_(config), topics_(topics), role_(role), client_(remoting::ClientOptions{1}) {}
+
+std::int64_t BrokerOuterApi::broker_id() const { return role_ != nullptr ? role_->broker_id() : config_.broker_id; }
 
 BrokerOuterApi::~BrokerOuterApi() { shutdown(false); }
 
@@ -131,7 +134,7 @@ bool BrokerOuterApi::register_with(const std::string& address, const std::string
   if (left_ms <= 0) return false;
   remoting::RemotingCommand request = remoting::make_request(remoting::request_code::kRegisterBroker);
   request.ext_fields.set("brokerAddr", config_.store_host_address());
-  request.ext_fields.set_int("brokerId", config_.broker_id);
+  request.ext_fields.set_int("brokerId", broker_id());
   request.ext_fields.set("brokerName", config_.broker_name);
   request.ext_fields.set("clusterName", config_.broker_cluster_name);
   request.ext_fields.set("haServerAddr", config_.ha_server_address());
@@ -158,7 +161,7 @@ bool BrokerOuterApi::unregister_from(const std::string& address, std::chrono::st
   if (left_ms <= 0) return false;
   remoting::RemotingCommand request = remoting::make_request(remoting::request_code::kUnregisterBroker);
   request.ext_fields.set("brokerAddr", config_.store_host_address());
-  request.ext_fields.set_int("brokerId", config_.broker_id);
+  request.ext_fields.set_int("brokerId", broker_id());
   request.ext_fields.set("brokerName", config_.broker_name);
   request.ext_fields.set("clusterName", config_.broker_cluster_name);
   auto result = connection->invoke_sync(std::move(request), left_ms);
@@ -194,6 +197,7 @@ std::size_t BrokerOuterApi::register_all_sync() {
     std::lock_guard lock(mutex_);
     if (stopping_) return 0;
   }
+  if (broker_id() < 0) return 0;  // DLedger mode, no role yet (see the constructor)
   const std::string body = register_broker_body(topics_, config_.broker_permission);
   const std::int32_t crc = common::masked_crc32(common::ByteSpan(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kRegisterDeadlineMs);

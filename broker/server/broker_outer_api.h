@@ -23,6 +23,7 @@
 
 #include "broker/remoting/remoting_client.h"
 #include "broker/server/broker_config.h"
+#include "broker/server/broker_role_state.h"
 #include "broker/server/topic_config_manager.h"
 
 namespace rmq::server {
@@ -33,7 +34,10 @@ std::string register_broker_body(const TopicConfigManager& topics, std::int32_t 
 
 class BrokerOuterApi {
  public:
-  BrokerOuterApi(const BrokerConfig& config, const TopicConfigManager& topics);
+  // `role`, when given, supplies the brokerId of every registration (DLedger mode: it follows the Raft role);
+  // without it the config's brokerId is used. While the id is negative (DLedger mode before the first role
+  // event) nothing is registered: a route under id -1 would only confuse clients.
+  BrokerOuterApi(const BrokerConfig& config, const TopicConfigManager& topics, const BrokerRoleState* role = nullptr);
   ~BrokerOuterApi();  // shutdown() without unregistering
   BrokerOuterApi(const BrokerOuterApi&) = delete;
   BrokerOuterApi& operator=(const BrokerOuterApi&) = delete;
@@ -59,8 +63,11 @@ class BrokerOuterApi {
   // Runs `call` for every name server on its own thread; returns how many returned true.
   std::size_t for_each_name_server(const std::function<bool(const std::string&)>& call);
 
+  std::int64_t broker_id() const;
+
   const BrokerConfig& config_;
   const TopicConfigManager& topics_;
+  const BrokerRoleState* role_;
   remoting::RemotingClient client_;
   std::timed_mutex register_mutex_;  // one registration (or unregistration) round at a time
   std::mutex connections_mutex_;     // guards connections_

@@ -19,6 +19,7 @@ std::string config_file(const BrokerConfig& config, bool persist, const char* na
 
 BrokerServices::BrokerServices(BrokerConfig config, store::MessageStore& store, bool persist_configs)
     : config_(std::move(config)),
+      role_(BrokerRoleState::from_config(config_)),
       store_(store),
       topics_(config_, config_file(config_, persist_configs, "topics.json")),
       groups_(config_.auto_create_subscription_group, config_file(config_, persist_configs, "subscriptionGroup.json")),

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "broker/server/broker_config.h"
+#include "broker/server/broker_role_state.h"
 #include "broker/server/consumer_manager.h"
 #include "broker/server/consumer_offset_manager.h"
 #include "broker/server/rebalance_lock_manager.h"
@@ -50,6 +51,9 @@ class BrokerServices {
   void persist_all();
 
   const BrokerConfig& config() const { return config_; }
+  // brokerId and brokerRole as they are now (they follow the Raft role in DLedger mode).
+  BrokerRoleState& role() { return role_; }
+  const BrokerRoleState& role() const { return role_; }
   store::MessageStore& store() { return store_; }
   TopicConfigManager& topics() { return topics_; }
   SubscriptionGroupManager& groups() { return groups_; }
@@ -81,6 +85,7 @@ class BrokerServices {
 
  private:
   BrokerConfig config_;
+  BrokerRoleState role_;
   store::MessageStore& store_;
   store::HostAddress store_host_;
   std::int32_t max_delay_level_ = 18;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "broker/server/pull_suggest.h"
 #include "broker/server/request_fields.h"
 #include "broker/server/subscription_data.h"
 
@@ -173,8 +174,9 @@ void PullMessageProcessor::process(const remoting::RemotingCommand& request, con
                  store::to_string(result.status));
   }
 
-  // Offset commit (storeOffsetEnable): first pass, COMMIT_OFFSET set, and a master.
-  if (first_pass && has_commit_offset && config.broker_role != BrokerRole::kSlave) {
+  // Offset commit (storeOffsetEnable): first pass, COMMIT_OFFSET set, and a master (in DLedger mode: the
+  // leader once it is writable; a follower takes the leader's offsets from the follower sync instead).
+  if (first_pass && has_commit_offset && !services_.role().is_slave()) {
     services_.offsets().commit(group, topic, queue_id, commit_offset);
   }
 
@@ -188,7 +190,14 @@ void PullMessageProcessor::process(const remoting::RemotingCommand& request, con
   }
 
   remoting::RemotingCommand response = response_for(request, code);
-  response.ext_fields.set_int("suggestWhichBrokerId", 0);
+  bool slow = false;
+  if (config.slave_read_enable && code == rc::kSuccess) {
+    if (auto last = last_record_physical_offset(result.records)) {
+      slow = suggest_pulling_from_slave(services_.store().stats().max_physical_offset, *last,
+                                        total_physical_memory_bytes(), config.access_message_in_memory_max_ratio);
+    }
+  }
+  response.ext_fields.set_int("suggestWhichBrokerId", suggest_which_broker_id(config.slave_read_enable, slow, *group_config));
   response.ext_fields.set_int("nextBeginOffset", result.next_begin_offset);
   response.ext_fields.set_int("minOffset", result.min_offset);
   response.ext_fields.set_int("maxOffset", result.max_offset);
