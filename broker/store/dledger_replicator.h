@@ -23,6 +23,20 @@
 // Crash: nothing here is durable by itself; the entries are in the DLedger entry store (dledger_entry_store.h)
 // and the commit index in its checkpoint. After a crash the store's dispatcher resumes from the consume
 // queues' own recovered positions and re-reads committed entries.
+//
+// How the store side uses it (added by the store helper; no signature changed) -- for the runtime and the
+// broker wiring (see dledger_message_store.h):
+//   1. DLedgerMessageStore::prepare() adopts the legacy commitlog and returns adoption.entry_store_options:
+//      the runtime opens its DLedgerEntryStore with exactly those (first_entry_pos = dividedCommitlogOffset,
+//      the commitlog body check) and builds the replicator over it.
+//   2. DLedgerMessageStore::open(start, replicator) calls status() and read_entries() before the runtime's
+//      threads start (they must work on the recovered log: committed_index from the checkpoint), and takes the
+//      commit listener for itself (set_commit_listener; cleared again by shutdown()). The role listener stays
+//      the broker's.
+//   3. read_data() must return the bytes of any entry written locally (committed or not): reads by
+//      PHYSICALOFFSET check the entry header in front of the record.
+//   4. A new leader appends its term's no-op (encode_noop_body_unpositioned + the PHYSICALOFFSET patch,
+//      dledger_noop.h); the broker registers as brokerId 0 once DLedgerMessageStore::ready_as_leader() is true.
 #pragma once
 
 #include <cstdint>
