@@ -81,6 +81,7 @@ DLedgerNode::DLedgerNode(DLedgerNodeOptions options, store::DLedgerEntryStore& s
   to.self_id = cfg.self_id;
   to.peers = peers_;
   to.listen_host = options_.listen_host;
+  to.data_file_bytes = options_.data_file_bytes;
   to.max_queued_bytes_per_peer = static_cast<std::size_t>(cfg.max_inflight_bytes + 2 * cfg.max_append_bytes);
   transport_ = std::make_unique<PeerTransport>(to, [this](raft::Message m) {
     std::lock_guard lock(inbox_mu_);

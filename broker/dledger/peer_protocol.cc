@@ -54,6 +54,7 @@ Bytes encode_handshake(const Handshake& h) {
   put_string16(w, h.receiver_id, "receiver id");
   w.i32(static_cast<std::int32_t>(h.peers.size()));
   w.bytes(h.peers);
+  w.i64(h.data_file_bytes);
   return out;
 }
 
@@ -75,6 +76,8 @@ Handshake decode_handshake(ByteSpan body) {
     fail("handshake dLegerPeers", at, "length " + std::to_string(peers_length) + " is over 65536");
   }
   h.peers = get_string(r, peers_length, "handshake dLegerPeers");
+  if (r.remaining() < 8) fail("handshake data file bytes", r.position(), "truncated");
+  h.data_file_bytes = r.i64();
   if (r.remaining() != 0) {
     fail("handshake", r.position(), std::to_string(r.remaining()) + " unexpected bytes after the last field");
   }
@@ -96,6 +99,11 @@ std::optional<std::string> check_handshake(const Handshake& self, const Handshak
   if (their_peers != self.peers) {
     return "dLegerPeers mismatch: " + self.sender_id + " has dLegerPeers=" + in_quotes(self.peers) + ", " + who +
            " has dLegerPeers=" + in_quotes(theirs.peers);
+  }
+  if (self.data_file_bytes != 0 && theirs.data_file_bytes != 0 && self.data_file_bytes != theirs.data_file_bytes) {
+    return "mappedFileSizeCommitLog mismatch: " + self.sender_id + " has mappedFileSizeCommitLog=" +
+           std::to_string(self.data_file_bytes) + ", " + who + " has mappedFileSizeCommitLog=" +
+           std::to_string(theirs.data_file_bytes) + " (DLedger entry positions depend on it)";
   }
   std::vector<common::Peer> peers = common::parse_peers(self.peers);
   const bool known = std::any_of(peers.begin(), peers.end(),

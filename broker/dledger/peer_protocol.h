@@ -26,6 +26,8 @@
 //    .    2    sender id length S (uint16)      then S bytes: the sender's dLegerSelfId ("n0")
 //    .    2    receiver id length R (uint16)    then R bytes: the id the sender believes it is calling
 //    .    4    peers length P (uint32, <= 64 KiB) then P bytes: the sender's dLegerPeers, normalized
+//    .    8    data file bytes (int64): the sender's mappedFileSizeCommitLog, which entry positions are laid
+//              out with (entry_codec.h), so it must agree too; 0 means "not stated" and is not compared
 //   (nothing may follow)
 //
 // PEER_RAFT_MESSAGE body, version 1 (72-byte header, then the entries):
@@ -89,6 +91,7 @@ struct Handshake {
   std::string sender_id;  // dLegerSelfId of the node that opened the connection
   std::string receiver_id;
   std::string peers;     // dLegerPeers, normalized (common::format_peers)
+  std::int64_t data_file_bytes = 0;  // mappedFileSizeCommitLog; 0: not stated
   bool operator==(const Handshake&) const = default;
 };
 

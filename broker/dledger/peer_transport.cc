@@ -47,7 +47,7 @@ PeerTransport::PeerTransport(PeerTransportOptions options, MessageHandler on_mes
 PeerTransport::~PeerTransport() { stop(); }
 
 Handshake PeerTransport::self_handshake(const std::string& receiver_id) const {
-  return Handshake{options_.group, options_.self_id, receiver_id, peers_text_};
+  return Handshake{options_.group, options_.self_id, receiver_id, peers_text_, options_.data_file_bytes};
 }
 
 void PeerTransport::start() {

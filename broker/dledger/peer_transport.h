@@ -49,6 +49,7 @@ struct PeerTransportOptions {
   std::string group;                 // dLegerGroup
   std::string self_id;               // dLegerSelfId
   std::vector<common::Peer> peers;   // dLegerPeers, in order: node id i + 1 is peers[i]
+  std::int64_t data_file_bytes = 0;  // mappedFileSizeCommitLog, compared in the handshake (0: not compared)
   std::string listen_host = "0.0.0.0";
   std::int64_t connect_timeout_ms = 1000;
   std::int64_t handshake_timeout_ms = 1000;

@@ -90,13 +90,14 @@ TEST(PeerProtocol, TransferVoteAndEveryType) {
 }
 
 TEST(PeerProtocol, HandshakeMatchesHandWrittenBytes) {
-  const Handshake h{"RaftNode00", "n1", "n0", "n0-127.0.0.1:40911;n1-127.0.0.1:40912"};
+  const Handshake h{"RaftNode00", "n1", "n0", "n0-127.0.0.1:40911;n1-127.0.0.1:40912", 1073741824};
   const Bytes body = concat({
       hex_bytes("01"),
       hex_bytes("000A"), text_bytes("RaftNode00"),
       hex_bytes("0002"), text_bytes("n1"),
       hex_bytes("0002"), text_bytes("n0"),
       hex_bytes("00000025"), text_bytes("n0-127.0.0.1:40911;n1-127.0.0.1:40912"),
+      hex_bytes("0000000040000000"),  // 1 GiB data files
   });
   EXPECT_EQ(encode_handshake(h), body);
   EXPECT_EQ(decode_handshake(body), h);
@@ -169,7 +170,8 @@ TEST(PeerProtocol, MalformedHandshakesAreRefused) {
   EXPECT_THROW(decode_handshake(b), PeerProtocolError);
   // Peers length over 64 KiB is refused before anything is read.
   const Bytes huge = concat({hex_bytes("01 0001"), text_bytes("g"), hex_bytes("0002"), text_bytes("n1"),
-                             hex_bytes("0002"), text_bytes("n0"), hex_bytes("7FFFFFFF")});
+                             hex_bytes("0002"), text_bytes("n0"), hex_bytes("7FFFFFFF"),
+                             hex_bytes("0000000000000000")});
   try {
     decode_handshake(huge);
     ADD_FAILURE();
@@ -201,6 +203,14 @@ TEST(PeerProtocol, HandshakeChecks) {
   EXPECT_NE(stranger->find("\"n7\" is not a member"), std::string::npos) << *stranger;
   EXPECT_TRUE(check_handshake(self, {"RaftNode00", "n0", "n0", peers}));  // our own id from elsewhere
   EXPECT_TRUE(check_handshake(self, {"RaftNode00", "n1", "n2", peers}));  // dialled the wrong node
+
+  const Handshake sized{"RaftNode00", "n0", "", peers, 1073741824};
+  EXPECT_EQ(check_handshake(sized, {"RaftNode00", "n1", "n0", peers, 1073741824}), std::nullopt);
+  EXPECT_EQ(check_handshake(sized, {"RaftNode00", "n1", "n0", peers, 0}), std::nullopt);  // not stated
+  auto size = check_handshake(sized, {"RaftNode00", "n1", "n0", peers, 65536});
+  ASSERT_TRUE(size);
+  EXPECT_NE(size->find("mappedFileSizeCommitLog=1073741824"), std::string::npos) << *size;
+  EXPECT_NE(size->find("mappedFileSizeCommitLog=65536"), std::string::npos) << *size;
 }
 
 }  // namespace
