@@ -91,26 +91,53 @@ std::vector<StatusTarget> targets_from_cluster(const ClusterInfo& info, const st
 }
 
 GroupStatus collect_status(GroupQuery& query, const std::vector<StatusTarget>& targets, const StatusOptions& options) {
+  std::vector<NodeAnswer> answers;
+  for (const auto& t : targets) {
+    NodeAnswer a;
+    a.target = t;
+    if (t.config) {
+      if (auto p = proven_broker_process(options.proc_root, *t.config)) a.pid = p->pid;
+    }
+    auto answer = query.runtime_info(t.address);
+    a.info = std::move(answer.value);
+    a.error = std::move(answer.error);
+    answers.push_back(std::move(a));
+  }
+  NamesrvAnswer namesrv;
+  namesrv.asked = !options.namesrv.empty();
+  for (const auto& addr : options.namesrv) {
+    auto answer = query.cluster_info(addr);
+    if (answer.value) {
+      namesrv.cluster = std::move(answer.value);
+      break;
+    }
+    namesrv.error = addr + ": " + answer.error;
+  }
+  return evaluate_status(answers, namesrv, options);
+}
+
+GroupStatus evaluate_status(const std::vector<NodeAnswer>& answers, const NamesrvAnswer& namesrv,
+                            const StatusOptions& options) {
   GroupStatus status;
   status.namesrv = options.namesrv;
   bool dledger = false;
-  for (const auto& t : targets) {
+  std::vector<StatusTarget> targets;
+  for (const auto& a : answers) {
+    const StatusTarget& t = a.target;
+    targets.push_back(t);
     NodeStatus n;
     n.node_id = t.node_id;
     n.address = t.address;
-    if (t.config) {
-      dledger = dledger || t.config->dledger();
-      if (auto p = proven_broker_process(options.proc_root, *t.config)) n.pid = p->pid;
-    }
-    auto answer = query.runtime_info(t.address);
-    if (answer.value) {
+    n.pid = a.pid;
+    if (t.config) dledger = dledger || t.config->dledger();
+    if (a.info) {
       n.reachable = true;
-      fill_from_runtime_info(n, *answer.value);
-      dledger = dledger || answer.value->get("dLegerRole").has_value();
+      fill_from_runtime_info(n, *a.info);
+      dledger = dledger || a.info->get("dLegerRole").has_value();
     } else {
-      n.error = answer.error;
+      n.error = a.error;
       if (n.node_id.empty()) n.node_id = t.address;
-      status.problems.push_back("node " + n.node_id + " (" + t.address + ") does not answer: " + answer.error);
+      status.problems.push_back("node " + n.node_id + " (" + t.address + ") does not answer: " + a.error);
     }
     status.nodes.push_back(std::move(n));
   }
@@ -144,19 +171,10 @@ GroupStatus collect_status(GroupQuery& query, const std::vector<StatusTarget>& t
   }
 
   // Registration at the name server.
-  if (!options.namesrv.empty()) {
-    std::optional<ClusterInfo> cluster;
-    std::string last_error;
-    for (const auto& addr : options.namesrv) {
-      auto answer = query.cluster_info(addr);
-      if (answer.value) {
-        cluster = std::move(answer.value);
-        break;
-      }
-      last_error = addr + ": " + answer.error;
-    }
+  if (namesrv.asked) {
+    const std::optional<ClusterInfo>& cluster = namesrv.cluster;
     if (!cluster) {
-      status.problems.push_back("name server does not answer (" + last_error + ")");
+      status.problems.push_back("name server does not answer (" + namesrv.error + ")");
     } else {
       std::map<std::string, std::string> name_of;
       for (const auto& t : targets) name_of[t.address] = t.broker_name;

@@ -78,7 +78,24 @@ struct StatusOptions {
   std::filesystem::path proc_root = "/proc";
 };
 
+// What was asked and heard, before any rule is applied.
+struct NodeAnswer {
+  StatusTarget target;
+  std::optional<RuntimeInfo> info;  // empty: unreachable
+  std::string error;
+  std::optional<int> pid;
+};
+struct NamesrvAnswer {
+  bool asked = false;                 // a name server address was known
+  std::optional<ClusterInfo> cluster; // empty: none answered
+  std::string error;
+};
+
+// Asks every node and the name server, then evaluate_status().
 GroupStatus collect_status(GroupQuery& query, const std::vector<StatusTarget>& targets, const StatusOptions& options);
+// The rules above, applied to answers (no I/O: unit tests feed it hand-written answers).
+GroupStatus evaluate_status(const std::vector<NodeAnswer>& answers, const NamesrvAnswer& namesrv,
+                            const StatusOptions& options);
 
 std::string render_status_text(const GroupStatus& status);
 nlohmann::json status_to_json(const GroupStatus& status);
