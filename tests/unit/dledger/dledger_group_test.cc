@@ -407,6 +407,44 @@ TEST(DLedgerGroup, NodeWhoseEntriesWereLostRefusesToStart) {
   EXPECT_THROW(g.start(victim), raft::StartRefused);
 }
 
+TEST(DLedgerGroup, AppendTimesOutWithoutAMajority) {
+  Group g;
+  g.set_property("maxWaitAckTimeMs", "200");  // below the election timeout, so check-quorum comes later
+  g.start_all();
+  const int leader = g.wait_for_leader(5s);
+  ASSERT_GE(leader, 0);
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    if (static_cast<int>(i) != leader) g.stop(i);
+  }
+  auto r = append_and_wait(g.node(leader), {make_body(1), make_body(2)});
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].status, store::ReplicateStatus::kTimeout) << store::to_string(r[0].status);
+  EXPECT_EQ(r[1].status, store::ReplicateStatus::kTimeout) << store::to_string(r[1].status);
+}
+
+TEST(DLedgerGroup, WholeGroupRestartsFromDisk) {
+  Group g;
+  g.start_all();
+  int leader = g.wait_for_leader(5s);
+  ASSERT_GE(leader, 0);
+  const std::int64_t first = append_many(g.node(leader), 0, 5, 10);
+  for (std::size_t i = 0; i < g.size(); ++i) ASSERT_TRUE(g.wait_committed(i, first, 5s));
+  const std::int64_t term = g.node(leader).status().term;
+  for (std::size_t i = 0; i < g.size(); ++i) g.stop(i);
+  g.start_all();
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    EXPECT_GE(g.node(i).status().committed_index, 0) << "n" << i << " lost its checkpoint";
+    EXPECT_GE(g.node(i).status().end_index, first) << "n" << i;
+  }
+  leader = g.wait_for_leader(5s);
+  ASSERT_GE(leader, 0);
+  EXPECT_GT(g.node(leader).status().term, term);
+  const std::int64_t last = append_many(g.node(leader), 100, 5, 10);
+  for (std::size_t i = 0; i < g.size(); ++i) ASSERT_TRUE(g.wait_committed(i, last, 5s));
+  for (std::size_t i = 0; i < g.size(); ++i) g.node(i).stop();
+  expect_identical(g, {0, 1, 2}, last);
+}
+
 TEST(DLedgerGroup, MismatchedGroupOrPeersAreRefused) {
   {
     Group g;
