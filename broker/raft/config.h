@@ -38,9 +38,9 @@ struct Config {
   // from a leader within the election timeout ignore (pre-)votes (the leader lease, thesis 4.2.3).
   bool check_quorum = true;
   // preferredLeaderId: while it is an active follower that keeps up (it holds everything committed), the
-  // leader hands leadership to it. A transfer that does not complete is retried after
-  // preferred_leader_retry_ticks (so a preferred node that cannot take over does not keep the group refusing
-  // proposals).
+  // leader hands leadership to it. A transfer that times out is retried at once if the preferred node caught up
+  // part of the way, otherwise after preferred_leader_retry_ticks (so a preferred node that cannot take over does
+  // not keep the group refusing proposals).
   NodeId preferred_leader_id = kNoNode;
   std::uint32_t preferred_leader_retry_ticks = 0;  // 0: 5 x election_timeout_ticks
   // A leadership transfer refuses proposals, brings the transferee up to the leader's last index, sends it

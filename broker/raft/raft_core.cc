@@ -667,9 +667,13 @@ void RaftCore::maybe_transfer_to_preferred() {
 }
 
 void RaftCore::abort_transfer() {
-  if (transfer_to_preferred_) {
-    preferred_retry_wait_ticks_ = config_.preferred_leader_retry_ticks != 0 ? config_.preferred_leader_retry_ticks
-                                                                            : 5 * config_.election_timeout_ticks;
+  if (transfer_to_preferred_ && lead_transferee_ != kNoNode) {
+    // A preferred node that caught up part of the way tries again at once (its lag shrinks with every attempt,
+    // since proposals stop during each); one that made no progress at all is left alone for a while.
+    const bool progressed = progress_.at(lead_transferee_).match_index() > transfer_start_match_;
+    preferred_retry_wait_ticks_ = progressed                                 ? 0
+                                  : config_.preferred_leader_retry_ticks != 0 ? config_.preferred_leader_retry_ticks
+                                                                             : 5 * config_.election_timeout_ticks;
   }
   lead_transferee_ = kNoNode;
   transfer_target_index_ = 0;
@@ -744,6 +748,7 @@ bool RaftCore::transfer_leadership(NodeId transferee) {
   lead_transferee_ = transferee;
   // Proposals are refused from now on, so the last index stays put until the transfer ends.
   transfer_target_index_ = log_.last_index();
+  transfer_start_match_ = progress_.at(transferee).match_index();
   push_transfer();
   return true;
 }

@@ -223,6 +223,7 @@ class RaftCore {
   std::map<NodeId, Progress> progress_;   // leader: every voter, itself included
   NodeId lead_transferee_ = kNoNode;
   Index transfer_target_index_ = 0;           // the leader's last index when the transfer started
+  Index transfer_start_match_ = 0;            // the transferee's match index then
   std::uint32_t transfer_elapsed_ticks_ = 0;
   std::uint32_t transfer_idle_ticks_ = 0;         // since the transferee last acknowledged progress
   static constexpr std::uint32_t kTransferMaxTimeouts = 4;
