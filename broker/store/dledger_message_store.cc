@@ -165,6 +165,8 @@ std::unique_ptr<DLedgerMessageStore> DLedgerMessageStore::open(std::unique_ptr<D
                                    360000, 420000, 480000, 540000, 600000, 1200000, 1800000, 3600000, 7200000};
   }
   self.checkpoint_ = std::make_unique<StoreCheckpoint>(self.root_ / "checkpoint");
+  self.disk_guard_ = std::make_unique<DiskSpaceGuard>(
+      std::vector<fs::path>{self.root_, self.options_.dledger_data_path()}, self.config_.disk_space_warning_level_percent);
   self.commitlog_ = std::make_unique<DLedgerCommitLog>(self.options_, self.adoption_, replicator);
   self.queues_ = std::make_unique<ConsumeQueueSet>(self.root_ / "consumequeue", self.config_.consume_queue_file_size_bytes,
                                                    self.config_.delay_level_ms);
@@ -396,6 +398,7 @@ void DLedgerMessageStore::put_messages(std::vector<MessageRecord> batch, PutCall
 
 void DLedgerMessageStore::put_records(std::vector<MessageRecord> records, PutCallback done) {
   if (auto bad = validate(records, config_)) return done(*bad);
+  if (auto problem = disk_guard_->problem()) return done(failure(PutStatus::kServiceNotAvailable, *problem));
   auto put = std::make_shared<PendingPut>();
   put->done = std::move(done);
   std::optional<PutResult> failed;
@@ -576,6 +579,10 @@ QueryResult DLedgerMessageStore::query_messages(std::string_view topic, std::str
 }
 
 std::vector<std::pair<std::string, std::int32_t>> DLedgerMessageStore::queues() { return queues_->queues(); }
+
+std::optional<std::string> DLedgerMessageStore::disk_space_problem() {
+  return disk_guard_ ? disk_guard_->problem() : std::nullopt;
+}
 
 void DLedgerMessageStore::add_arrival_listener(ArrivalListener listener) {
   std::lock_guard lock(listeners_mutex_);

@@ -50,6 +50,7 @@
 #include "broker/store/dledger_adoption.h"
 #include "broker/store/dledger_commit_log.h"
 #include "broker/store/dledger_replicator.h"
+#include "broker/store/disk_space_guard.h"
 #include "broker/store/index_service.h"
 #include "broker/store/message_store.h"
 #include "broker/store/store_checkpoint.h"
@@ -113,6 +114,9 @@ class DLedgerMessageStore final : public MessageStore {
   std::vector<std::pair<std::string, std::int32_t>> queues() override;
   void add_arrival_listener(ArrivalListener listener) override;
   StoreStats stats() override;
+  // diskSpaceWarningLevelRatio over the store root and the DLedger data directory (upstream measures the
+  // DLedger data path in DLedger mode): above it puts are refused with kServiceNotAvailable.
+  std::optional<std::string> disk_space_problem() override;
   void shutdown() override;
 
  private:
@@ -143,6 +147,7 @@ class DLedgerMessageStore final : public MessageStore {
   std::unique_ptr<DLedgerCommitLog> commitlog_;
   std::unique_ptr<ConsumeQueueSet> queues_;
   std::unique_ptr<IndexService> index_;
+  std::unique_ptr<DiskSpaceGuard> disk_guard_;
   bool opened_ = false;
 
   // Put side.

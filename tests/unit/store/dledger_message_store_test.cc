@@ -316,6 +316,30 @@ TEST(DLedgerMessageStore, RefusesToStartWithoutItsDLedgerStoreOrWithADifferentLe
   // And the lock was released again after the refusal (the process would exit; a test reopens).
 }
 
+TEST(DLedgerMessageStore, DiskReserveRefusesPutsButNotReads) {
+  TempDir dir;
+  Node node(dir.path() / "a");
+  node.open();
+  node.lead(1);
+  ASSERT_EQ(testing::put(*node.store, make_message("T", 0, "before")).status, PutStatus::kOk);
+  node.close();
+  // Any real file system is more than 1% used: a reserve of 99% refuses every put.
+  Node full(dir.path() / "a");
+  auto config = full.config();
+  config.disk_space_warning_level_percent = 1;
+  auto start = DLedgerMessageStore::prepare(full.posix, config, full.options());
+  full.replicator = std::make_unique<LocalReplicator>(full.posix, start->adoption.entry_store_options);
+  full.store = DLedgerMessageStore::open(std::move(start), *full.replicator);
+  full.lead(2);
+  const PutResult refused = testing::put(*full.store, make_message("T", 0, "after"));
+  EXPECT_EQ(refused.status, PutStatus::kServiceNotAvailable);
+  EXPECT_NE(refused.detail.find("disk full"), std::string::npos) << refused.detail;
+  EXPECT_TRUE(full.store->disk_space_problem().has_value());
+  const auto got = get_one(*full.store, "T", 0, 0);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(testing::body_of(*got), "before");
+}
+
 TEST(DLedgerMessageStore, StartsWithoutLegacyLogAtOffsetZero) {
   TempDir dir;
   Node node(dir.path() / "a");
