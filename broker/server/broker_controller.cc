@@ -13,10 +13,14 @@
 #include "broker/server/client_manage_processor.h"
 #include "broker/server/consumer_manage_processor.h"
 #include "broker/server/delay_levels.h"
+#include "broker/server/dledger_role_handler.h"
+#include "broker/server/dledger_store_stack.h"
+#include "broker/store/dledger_message_store.h"
 #include "broker/server/pull_message_processor.h"
 #include "broker/server/query_message_processor.h"
 #include "broker/server/schedule_message_service.h"
 #include "broker/server/send_message_processor.h"
+#include "broker/server/slave_synchronize.h"
 #include "broker/store/default_message_store.h"
 
 namespace rmq::server {
@@ -39,7 +43,8 @@ void register_broker_processors(remoting::RemotingServer& server, SendMessagePro
   });
 }
 
-BrokerController::BrokerController(BrokerConfig config) : config_(std::move(config)) {}
+BrokerController::BrokerController(BrokerConfig config, common::JavaProperties properties)
+    : config_(std::move(config)), properties_(std::move(properties)) {}
 
 BrokerController::~BrokerController() { shutdown(); }
 
@@ -50,36 +55,64 @@ std::string BrokerController::boot_message() const {
          "] boot success. serializeType=JSON and name server is " + config_.namesrv_addr;
 }
 
+void BrokerController::open_dledger_store() {
+  dledger_ = DLedgerStoreStack::open(config_, properties_);
+  message_store_ = &dledger_->store();
+}
+
+void BrokerController::start_dledger_roles() {
+  SlaveSyncOptions sync_options;
+  sync_options.interval_ms = config_.slave_sync_interval_ms;
+  slave_sync_ = std::make_unique<SlaveSynchronize>(*services_, (config_.config_dir() / "delayOffset.json").string(),
+                                                   sync_options);
+  DLedgerRoleHooks hooks;
+  hooks.dispatch_behind_bytes = [this] { return dledger_->not_ready_bytes(); };
+  hooks.on_slave = [this](std::int64_t) {
+    schedule_->shutdown();  // persists its offsets; the follower sync then overwrites the file with the leader's
+    slave_sync_->start_syncing();
+  };
+  hooks.on_master = [this] {
+    slave_sync_->stop_syncing();
+    schedule_->start();  // reloads delayOffset.json as last synced from the old leader
+  };
+  if (!config_.namesrv_addresses().empty()) hooks.register_now = [this] { outer_api_->register_all_sync(); };
+  role_handler_ = std::make_unique<DLedgerRoleHandler>(dledger_->replicator(), services_->role(),
+                                                       config_.dleger_self_id, std::move(hooks));
+  role_handler_->start();
+}
+
 void BrokerController::start() {
   if (config_.enable_dleger_commit_log) {
-    throw BrokerStartError(common::kExitUsage, "DLedger mode is not supported yet by this build");
-  }
-  store::StoreConfig store_config;
-  try {
-    store_config = config_.store_config();
-  } catch (const std::exception& e) {
-    throw BrokerStartError(common::kExitUsage, e.what());
-  }
-  store_config.stop_requested = [this] { return stop_requested_.load(); };
-  // Store: recovery happens here.
-  try {
-    auto store = store::DefaultMessageStore::open(store_config);
-    if (!store->last_exit_was_clean()) {
-      spdlog::warn("broker: the previous run of {} did not shut down cleanly; the store was recovered",
-                   config_.store_path_root_dir);
+    open_dledger_store();
+  } else {
+    store::StoreConfig store_config;
+    try {
+      store_config = config_.store_config();
+    } catch (const std::exception& e) {
+      throw BrokerStartError(common::kExitUsage, e.what());
     }
-    store_ = std::move(store);
-  } catch (const store::StoreOpenCancelled& e) {
-    throw BrokerStartError(common::kExitOk, e.what());
-  } catch (const common::IoError& e) {
-    throw BrokerStartError(common::kExitIo, std::string("cannot open the store: ") + e.what());
-  } catch (const std::exception& e) {
-    const std::string text = e.what();
-    const bool locked = text.find("locked") != std::string::npos;
-    throw BrokerStartError(locked ? common::kExitIo : common::kExitCorrupt, "cannot open the store: " + text);
+    store_config.stop_requested = [this] { return stop_requested_.load(); };
+    // Store: recovery happens here.
+    try {
+      auto store = store::DefaultMessageStore::open(store_config);
+      if (!store->last_exit_was_clean()) {
+        spdlog::warn("broker: the previous run of {} did not shut down cleanly; the store was recovered",
+                     config_.store_path_root_dir);
+      }
+      store_ = std::move(store);
+    } catch (const store::StoreOpenCancelled& e) {
+      throw BrokerStartError(common::kExitOk, e.what());
+    } catch (const common::IoError& e) {
+      throw BrokerStartError(common::kExitIo, std::string("cannot open the store: ") + e.what());
+    } catch (const std::exception& e) {
+      const std::string text = e.what();
+      const bool locked = text.find("locked") != std::string::npos;
+      throw BrokerStartError(locked ? common::kExitIo : common::kExitCorrupt, "cannot open the store: " + text);
+    }
+    message_store_ = store_.get();
   }
 
-  services_ = std::make_unique<BrokerServices>(config_, *store_, true);
+  services_ = std::make_unique<BrokerServices>(config_, *message_store_, true);
   try {
     std::filesystem::create_directories(config_.config_dir());
     services_->load();
@@ -87,10 +120,11 @@ void BrokerController::start() {
     throw BrokerStartError(common::kExitCorrupt, e.what());
   }
 
-  schedule_ = std::make_unique<ScheduleMessageService>(*store_, parse_delay_levels(config_.message_delay_level),
+  schedule_ = std::make_unique<ScheduleMessageService>(*message_store_, parse_delay_levels(config_.message_delay_level),
                                                        (config_.config_dir() / "delayOffset.json").string());
   try {
-    schedule_->start();
+    // DLedger mode: only a master delivers delayed messages; the role handler starts it on promotion.
+    if (!config_.enable_dleger_commit_log) schedule_->start();
   } catch (const std::exception& e) {
     throw BrokerStartError(common::kExitCorrupt, e.what());
   }
@@ -110,7 +144,7 @@ void BrokerController::start() {
                              *services_);
   pull_->start();
   // The registration hooks are in place before any request can arrive (handlers call them from the pools).
-  outer_api_ = std::make_unique<BrokerOuterApi>(services_->config(), services_->topics());
+  outer_api_ = std::make_unique<BrokerOuterApi>(services_->config(), services_->topics(), &services_->role());
   services_->set_register_hooks([this] { outer_api_->register_async(); },
                                 [this] { outer_api_->register_all_sync(); });
   try {
@@ -137,6 +171,8 @@ void BrokerController::start() {
   services_->counters().boot_ms = now_ms();
   services_->counters().start_accept_send_ms = now_ms();
   if (!config_.namesrv_addresses().empty()) outer_api_->start();
+  // DLedger mode: not writable and not registered (brokerId -1) until the first role event says what it is.
+  if (config_.enable_dleger_commit_log) start_dledger_roles();
 
   {
     std::lock_guard lock(mutex_);
@@ -193,6 +229,9 @@ void BrokerController::shutdown() {
     wake_.notify_all();
   }
   if (housekeeping_.joinable()) housekeeping_.join();
+  // No role change may register or start services any more.
+  if (role_handler_) role_handler_->shutdown();
+  if (slave_sync_) slave_sync_->shutdown();
   // Unregister first (all name servers in parallel, 3 s in all) so that clients stop routing here.
   if (outer_api_) outer_api_->shutdown(started_);
   if (pull_) pull_->shutdown();  // parked pulls are re-run on the pull pool...
@@ -208,6 +247,7 @@ void BrokerController::shutdown() {
   // A start that failed part-way must not overwrite the config files with half-loaded tables.
   if (services_ && started_) services_->persist_all();
   if (store_) store_->shutdown();
+  if (dledger_) dledger_->shutdown();
   if (started_) spdlog::info("The broker[{}, {}] shutdown OK", config_.broker_name, config_.store_host_address());
 }
 

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "broker/remoting/remoting_server.h"
+#include "broker/common/java_properties.h"
 #include "broker/server/broker_config.h"
 
 namespace rmq::store {
@@ -38,6 +39,9 @@ class ClientManageProcessor;
 class ConsumerManageProcessor;
 class AdminBrokerProcessor;
 class QueryMessageProcessor;
+class DLedgerStoreStack;
+class DLedgerRoleHandler;
+class SlaveSynchronize;
 
 // Start failed; `exit_code` is the process exit code (common::ExitCode: 2 config, 3 corrupt, 5 I/O).
 class BrokerStartError : public std::runtime_error {
@@ -51,7 +55,8 @@ class BrokerStartError : public std::runtime_error {
 
 class BrokerController {
  public:
-  explicit BrokerController(BrokerConfig config);
+  // `properties`: broker.conf as read; DLedger mode (enableDLegerCommitLog=true) reads its runtime keys from it.
+  explicit BrokerController(BrokerConfig config, common::JavaProperties properties = {});
   ~BrokerController();  // shutdown()
   BrokerController(const BrokerController&) = delete;
   BrokerController& operator=(const BrokerController&) = delete;
@@ -71,10 +76,19 @@ class BrokerController {
 
  private:
   void housekeeping_loop();
+  // DLedger mode: the entry store, Raft node and DLedger message store (dledger_store_stack.h).
+  void open_dledger_store();
+  // DLedger mode: the role handler (brokerId/role follow the Raft role) and the follower sync.
+  void start_dledger_roles();
 
   BrokerConfig config_;
+  common::JavaProperties properties_;
   std::atomic<bool> stop_requested_{false};
-  std::unique_ptr<store::MessageStore> store_;
+  std::unique_ptr<DLedgerStoreStack> dledger_;  // DLedger mode; owns the message store (declared first: outlives it)
+  std::unique_ptr<store::MessageStore> store_;  // plain mode
+  store::MessageStore* message_store_ = nullptr;  // the store the processors use (either of the two)
+  std::unique_ptr<SlaveSynchronize> slave_sync_;
+  std::unique_ptr<DLedgerRoleHandler> role_handler_;
   std::unique_ptr<BrokerServices> services_;
   std::unique_ptr<ScheduleMessageService> schedule_;
   std::unique_ptr<SendMessageProcessor> send_;

@@ -1,7 +1,8 @@
-// rmq-broker: the RocketMQ 4.x broker in plain mode, started like `mqbroker -c broker.conf [-n addr] [-p]`.
+// rmq-broker: the RocketMQ 4.x broker, started like `mqbroker -c broker.conf [-n addr] [-p]`: plain mode, or
+// with enableDLegerCommitLog=true a member of a DLedger (Raft) group (broker_controller.h, dledger_store_stack.h).
 //
 // Exit codes (man/rmq-broker.8): 0 clean shutdown on SIGTERM/SIGINT, 2 usage or config error, 3 corrupt
-// store or config/*.json, 5 I/O error (store locked by another broker, port in use). SIGTERM and SIGINT are
+// store or config/*.json, 4 refused (DLedger mode: the node's store is not what its group expects), 5 I/O error (store locked by another broker, port in use). SIGTERM and SIGINT are
 // blocked in every thread before any is started and taken by sigwait on a signal thread, so a shutdown never
 // runs inside a signal handler. The signal thread exists before the store is opened: a SIGTERM while the
 // store recovers (which can take long with many consume queues) stops the recovery at its next check and
@@ -27,7 +28,7 @@
 #include "broker/server/broker_controller.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"rmq-broker: RocketMQ 4.x broker (plain mode)"};
+  CLI::App app{"rmq-broker: RocketMQ 4.x broker (plain or DLedger mode)"};
   std::string config_path;
   std::string namesrv;
   bool print_config = false;
@@ -42,8 +43,8 @@ int main(int argc, char** argv) {
   }
 
   rmq::server::BrokerConfigLoad load;
+  rmq::common::JavaProperties properties;
   try {
-    rmq::common::JavaProperties properties;
     std::string source = "(defaults)";
     if (!config_path.empty()) {
       properties = rmq::common::JavaProperties::load(config_path);
@@ -63,10 +64,6 @@ int main(int argc, char** argv) {
     std::cout << load.config.to_properties_text();
     return 0;
   }
-  if (load.config.enable_dleger_commit_log) {
-    std::cerr << "rmq-broker: DLedger mode is not supported yet by this build\n";
-    return rmq::common::kExitUsage;
-  }
 
   sigset_t signals;
   sigemptyset(&signals);
@@ -76,7 +73,7 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
 
-  rmq::server::BrokerController controller(load.config);
+  rmq::server::BrokerController controller(load.config, properties);
   std::mutex signal_mutex;
   std::condition_variable signal_cv;
   int received = 0;  // under signal_mutex

@@ -1,0 +1,257 @@
+// A DLedger group of real processes on loopback (issue 10, storage.md 7, remoting.md 3.4, dledger-group.md 2):
+// one rmq-namesrv and three rmq-broker with enableDLegerCommitLog=true. Checks what clients see: one leader
+// registered as brokerId 0 and the followers as selfId number + 1, a send to a follower answered 14 with the
+// upstream remark, sends to the leader pullable from every node, and after a SIGKILL of the leader a new
+// leader registered as brokerId 0 that takes sends. Every process is stopped by the fixture's destructor.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "broker/store/config_file.h"
+#include "tests/integration/broker_test_harness.h"
+
+namespace rmq::integration {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kBrokerName = "RaftNode00";
+constexpr const char* kTopic = "DLedgerGroupTopic";
+
+class DLedgerGroup {
+ public:
+  static constexpr int kNodes = 3;
+
+  DLedgerGroup() {
+    namesrv_port_ = test_support::free_tcp_port();
+    namesrv_ = std::make_unique<test_support::BackgroundProcess>(
+        std::vector<std::string>{RMQ_BINARY_DIR "/rmq-namesrv", "--listen-port", std::to_string(namesrv_port_),
+                                 "--kv-config-path", ""},
+        dir_.path() / "namesrv.log");
+    if (!namesrv_->wait_for_port(namesrv_port_, std::chrono::seconds(20))) {
+      ADD_FAILURE() << "rmq-namesrv did not start\n" << namesrv_->log();
+    }
+    std::string peers;
+    for (int i = 0; i < kNodes; ++i) {
+      broker_ports_[i] = test_support::free_tcp_port(true);
+      peer_ports_[i] = test_support::free_tcp_port();
+      peers += (i > 0 ? ";" : "") + std::string("n") + std::to_string(i) + "-127.0.0.1:" + std::to_string(peer_ports_[i]);
+    }
+    for (int i = 0; i < kNodes; ++i) {
+      const auto root = dir_.path() / ("node" + std::to_string(i));
+      std::filesystem::create_directories(root);
+      std::ofstream out(conf_path(i));
+      out << "brokerClusterName=RaftCluster\nbrokerName=" << kBrokerName << "\nbrokerIP1=127.0.0.1\n"
+          << "listenPort=" << broker_ports_[i] << "\nnamesrvAddr=127.0.0.1:" << namesrv_port_ << "\n"
+          << "storePathRootDir=" << root.string() << "\n"
+          << "mappedFileSizeCommitLog=1048576\nmappedFileSizeConsumeQueue=60000\nflushConsumerOffsetInterval=1000\n"
+          << "enableDLegerCommitLog=true\ndLegerGroup=" << kBrokerName << "\ndLegerPeers=" << peers << "\n"
+          << "dLegerSelfId=n" << i << "\n";
+    }
+  }
+  ~DLedgerGroup() { client_.close(); }
+
+  std::filesystem::path conf_path(int i) const { return dir_.path() / ("broker-n" + std::to_string(i) + ".conf"); }
+  std::string address(int i) const { return "127.0.0.1:" + std::to_string(broker_ports_[i]); }
+  int node_of(const std::string& address) const {
+    for (int i = 0; i < kNodes; ++i) {
+      if (this->address(i) == address) return i;
+    }
+    return -1;
+  }
+
+  void start(int i) {
+    if (!brokers_[i]) {
+      brokers_[i] = std::make_unique<test_support::BackgroundProcess>(
+          std::vector<std::string>{RMQ_BINARY_DIR "/rmq-broker", "-c", conf_path(i).string()},
+          dir_.path() / ("broker-n" + std::to_string(i) + ".log"));
+    } else {
+      brokers_[i]->restart();
+    }
+    ASSERT_TRUE(brokers_[i]->wait_for_port(broker_ports_[i], std::chrono::seconds(30))) << brokers_[i]->log();
+  }
+  void kill(int i) {
+    connections_.erase(i);
+    brokers_[i]->kill_hard();
+  }
+  std::string logs() const {
+    std::string out = namesrv_->log();
+    for (const auto& broker : brokers_) {
+      if (broker) out += broker->log();
+    }
+    return out;
+  }
+
+  // brokerId -> address for our brokerName, as the name server holds it now (GET_BROKER_CLUSTER_INFO).
+  std::map<std::int64_t, std::string> registered() {
+    if (!namesrv_conn_ || !namesrv_conn_->is_open()) namesrv_conn_ = client_.connect("127.0.0.1", namesrv_port_, 3000);
+    auto result = namesrv_conn_->invoke_sync(remoting::make_request(code::kGetBrokerClusterInfo), 5000);
+    std::map<std::int64_t, std::string> out;
+    if (!result.ok() || result.response.code != rc::kSuccess) return out;
+    const auto& body = result.response.body;
+    const auto json = store::parse_fastjson(std::string_view(reinterpret_cast<const char*>(body.data()), body.size()));
+    auto table = json.find("brokerAddrTable");
+    if (table == json.end() || !table->contains(kBrokerName)) return out;
+    for (const auto& [id, addr] : (*table)[kBrokerName]["brokerAddrs"].items()) {
+      out[std::stoll(id)] = addr.get<std::string>();
+    }
+    return out;
+  }
+  // Waits until brokerId 0 is registered (by a node other than `not_node`) and every live node is registered;
+  // returns the leader's node index, or -1.
+  int wait_for_leader(std::size_t live_nodes, int not_node = -1,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+    const auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      auto table = registered();
+      auto leader = table.find(0);
+      if (leader != table.end() && table.size() == live_nodes && node_of(leader->second) != not_node) {
+        return node_of(leader->second);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return -1;
+  }
+
+  RemotingCommand call(int i, RemotingCommand request, std::int64_t timeout_ms = 10000) {
+    auto& conn = connections_[i];
+    if (!conn || !conn->is_open()) conn = client_.connect("127.0.0.1", broker_ports_[i], 3000);
+    return BrokerHarness::call_on(conn, std::move(request), timeout_ms);
+  }
+
+  RemotingCommand create_topic(int i, int queues) {
+    RemotingCommand request = remoting::make_request(code::kUpdateAndCreateTopic);
+    request.ext_fields.set("topic", kTopic);
+    request.ext_fields.set("defaultTopic", "TBW102");
+    request.ext_fields.set_int("readQueueNums", queues);
+    request.ext_fields.set_int("writeQueueNums", queues);
+    request.ext_fields.set_int("perm", 6);
+    request.ext_fields.set("topicFilterType", "SINGLE_TAG");
+    request.ext_fields.set_int("topicSysFlag", 0);
+    request.ext_fields.set_bool("order", false);
+    return call(i, std::move(request), 15000);
+  }
+
+  // Pulls queue `queue_id` of node i from `offset` until `count` records came (or the time passed). A node
+  // that does not know the topic yet (17: the follower sync has not run) is asked again.
+  std::vector<store::MessageRecord> pull(int i, int queue_id, std::int64_t offset, std::size_t count,
+                                         std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+    std::vector<store::MessageRecord> out;
+    const auto deadline = Clock::now() + timeout;
+    while (out.size() < count && Clock::now() < deadline) {
+      auto response = call(i, BrokerHarness::pull_request("GID_dledger", kTopic, queue_id, offset, 500), 10000);
+      if (response.code == rc::kSuccess) {
+        EXPECT_EQ(response.ext_fields.get("suggestWhichBrokerId"), "0");
+        for (auto& record : BrokerHarness::decode_records(response.body)) out.push_back(std::move(record));
+        offset = *response.ext_fields.get_int64("nextBeginOffset");
+      } else if (response.code != rc::kPullNotFound) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+    return out;
+  }
+
+ private:
+  rmq::testing::TempDir dir_;
+  std::uint16_t namesrv_port_ = 0;
+  std::uint16_t broker_ports_[kNodes] = {};
+  std::uint16_t peer_ports_[kNodes] = {};
+  std::unique_ptr<test_support::BackgroundProcess> namesrv_;
+  std::unique_ptr<test_support::BackgroundProcess> brokers_[kNodes];
+  remoting::RemotingClient client_;
+  std::shared_ptr<remoting::Connection> namesrv_conn_;
+  std::map<int, std::shared_ptr<remoting::Connection>> connections_;
+};
+
+std::string body_of(const store::MessageRecord& record) { return std::string(record.body.begin(), record.body.end()); }
+
+TEST(DLedgerGroupTest, RolesRegistrationSendsPullsAndFailover) {
+  DLedgerGroup group;
+  for (int i = 0; i < DLedgerGroup::kNodes; ++i) group.start(i);
+
+  // One leader as brokerId 0, the followers as selfId number + 1.
+  const int leader = group.wait_for_leader(3);
+  ASSERT_GE(leader, 0) << group.logs();
+  auto table = group.registered();
+  ASSERT_EQ(table.size(), 3u) << group.logs();
+  for (const auto& [id, address] : table) {
+    const int node = group.node_of(address);
+    ASSERT_GE(node, 0) << address;
+    EXPECT_EQ(id, node == leader ? 0 : node + 1) << address;
+  }
+
+  ASSERT_EQ(group.create_topic(leader, 4).code, rc::kSuccess) << group.logs();
+
+  // A follower refuses sends with 14 and upstream's remark, and stores nothing.
+  for (int i = 0; i < DLedgerGroup::kNodes; ++i) {
+    if (i == leader) continue;
+    auto response = group.call(i, BrokerHarness::send_request(kTopic, 0, "to-a-follower"));
+    EXPECT_EQ(response.code, rc::kServiceNotAvailable);
+    EXPECT_EQ(response.remark.value_or("").rfind("service not available now. It may be caused by one of the "
+                                                 "following reasons: the broker's disk is full [CL:", 0),
+              0u)
+        << response.remark.value_or("");
+  }
+
+  // Sends to the leader succeed with consecutive queue offsets.
+  constexpr int kPerQueue = 5;
+  for (int n = 0; n < kPerQueue; ++n) {
+    for (int q = 0; q < 4; ++q) {
+      auto response = group.call(leader, BrokerHarness::send_request(kTopic, q, "m-" + std::to_string(q) + "-" +
+                                                                                  std::to_string(n)));
+      ASSERT_EQ(response.code, rc::kSuccess) << response.remark.value_or("") << group.logs();
+      EXPECT_EQ(response.ext_fields.get_int64("queueOffset"), n);
+    }
+  }
+
+  // Every node serves them (followers dispatch committed entries; their topic table comes from the sync).
+  for (int i = 0; i < DLedgerGroup::kNodes; ++i) {
+    auto records = group.pull(i, 2, 0, kPerQueue);
+    ASSERT_EQ(records.size(), static_cast<std::size_t>(kPerQueue)) << "node " << i << "\n" << group.logs();
+    for (int n = 0; n < kPerQueue; ++n) {
+      EXPECT_EQ(body_of(records[n]), "m-2-" + std::to_string(n)) << "node " << i;
+      EXPECT_EQ(records[n].queue_offset, n);
+    }
+  }
+
+  // SIGKILL of the leader: a new leader registers as brokerId 0 and takes sends.
+  const auto killed_at = Clock::now();
+  group.kill(leader);
+  const int new_leader = group.wait_for_leader(2, leader);
+  const auto registered_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - killed_at).count();
+  ASSERT_GE(new_leader, 0) << group.logs();
+  ASSERT_NE(new_leader, leader);
+  std::printf("new leader n%d registered as brokerId 0 %lld ms after SIGKILL of n%d\n", new_leader,
+              static_cast<long long>(registered_ms), leader);
+  auto after = group.registered();
+  for (const auto& [id, address] : after) {
+    const int node = group.node_of(address);
+    EXPECT_NE(node, leader);
+    EXPECT_EQ(id, node == new_leader ? 0 : node + 1) << address;
+  }
+
+  // Sends continue at the next queue offset on the new leader.
+  auto response = group.call(new_leader, BrokerHarness::send_request(kTopic, 2, "after-failover"));
+  ASSERT_EQ(response.code, rc::kSuccess) << response.remark.value_or("") << group.logs();
+  EXPECT_EQ(response.ext_fields.get_int64("queueOffset"), kPerQueue);
+  for (int i = 0; i < DLedgerGroup::kNodes; ++i) {
+    if (i == leader) continue;
+    auto records = group.pull(i, 2, kPerQueue, 1);
+    ASSERT_EQ(records.size(), 1u) << "node " << i << "\n" << group.logs();
+    EXPECT_EQ(body_of(records[0]), "after-failover");
+  }
+  // The remaining follower still refuses sends.
+  const int follower = 3 - leader - new_leader;
+  EXPECT_EQ(group.call(follower, BrokerHarness::send_request(kTopic, 0, "x")).code, rc::kServiceNotAvailable);
+}
+
+}  // namespace
+}  // namespace rmq::integration
