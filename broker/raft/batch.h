@@ -15,9 +15,11 @@
 //   and may apply core.take_committed_entries() (entries that became committed meanwhile and are durable
 //   here). The next ready() waits for advance().
 //   If step 1 fails (a failed fsync), the runtime does not send b.messages and calls core.persist_failed(b)
-//   instead of advance(b), after making its store durably end where it last synced (storage.md: a failed
-//   fsync is not a retry); the next batch writes the same entries and hard state again. A runtime that
-//   cannot do that stops the node instead; the restarted core is built from what is durable.
+//   instead of advance(b), after making its store durably end where it last synced (after a failed fsync
+//   Linux marks the pages clean, so fsyncing again proves nothing); the next batch writes the same entries
+//   (with truncate_from_index if the store still holds some of them) and the hard state again. A runtime
+//   that cannot do that stops the node instead; the restarted core is built from what is durable.
+//   A runtime may ignore the take_*() calls: what they would hand out then comes with the next batch.
 //
 // Why the split. What goes in `messages` (vote and pre-vote requests and responses, append and heartbeat
 // acknowledgements, rejections) may promise that step 1 is durable: a vote response or an append
