@@ -128,16 +128,19 @@ void DLedgerNode::stop() {
     left.swap(inbox_proposals_);
   }
   for (Proposal& p : left) finish(p.done, p.bodies.size(), store::ReplicateStatus::kNotLeader);
-  std::lock_guard lock(store_mu_);
-  fail_pending(store::ReplicateStatus::kNotLeader);
-  is_leader_ = false;
-  if (failure().empty()) {
-    try {
-      store_.save_checkpoint();
-    } catch (const std::exception& e) {
-      spdlog::error("dledger: {}: checkpoint at stop failed: {}", options_.config.self_id, e.what());
+  {
+    std::lock_guard lock(store_mu_);
+    fail_pending(store::ReplicateStatus::kNotLeader);
+    is_leader_ = false;
+    if (failure().empty()) {
+      try {
+        store_.save_checkpoint();
+      } catch (const std::exception& e) {
+        spdlog::error("dledger: {}: checkpoint at stop failed: {}", options_.config.self_id, e.what());
+      }
     }
   }
+  run_deferred();
 }
 
 void DLedgerNode::finish(DoneFn& done, std::size_t count, store::ReplicateStatus status) {
@@ -145,6 +148,22 @@ void DLedgerNode::finish(DoneFn& done, std::size_t count, store::ReplicateStatus
   std::vector<store::ReplicatedEntry> results(count);
   for (auto& r : results) r.status = status;
   done(std::move(results));
+}
+
+void DLedgerNode::finish_later(DoneFn& done, std::size_t count, store::ReplicateStatus status) {
+  if (!done) return;
+  std::vector<store::ReplicatedEntry> results(count);
+  for (auto& r : results) r.status = status;
+  deferred_.emplace_back(std::move(done), std::move(results));
+}
+
+void DLedgerNode::run_deferred() {
+  std::vector<std::pair<DoneFn, std::vector<store::ReplicatedEntry>>> calls;
+  {
+    std::lock_guard lock(store_mu_);
+    calls.swap(deferred_);
+  }
+  for (auto& [done, results] : calls) done(std::move(results));
 }
 
 void DLedgerNode::append(std::vector<common::Bytes> bodies, PatchFn patch, DoneFn done) {
@@ -276,51 +295,53 @@ void DLedgerNode::run() {
         next_flush = Clock::now() + flush_every;
         for (Proposal& p : proposals) {
           --pending_calls_;
-          finish(p.done, p.bodies.size(), store::ReplicateStatus::kStoreFailed);
+          finish_later(p.done, p.bodies.size(), store::ReplicateStatus::kStoreFailed);
         }
-        continue;
-      }
-      try {
-        for (const raft::Message& m : messages) {
-          SPDLOG_TRACE("dledger: {} got {}", options_.config.self_id, raft::describe(m));
-          core_->step(m);
-        }
-        for (Proposal& p : proposals) handle_proposal(p);
-        if (transfer) core_->transfer_leadership(*transfer);
-        const Clock::time_point now = Clock::now();
-        if (now >= next_tick) {
-          // A runtime that fell far behind (a long fsync) ticks a few times, not hundreds.
-          int ticks = 0;
-          while (now >= next_tick && ticks < 4) {
-            core_->tick();
-            next_tick += tick;
-            ++ticks;
+      } else {
+        try {
+          for (const raft::Message& m : messages) {
+            SPDLOG_TRACE("dledger: {} got {}", options_.config.self_id, raft::describe(m));
+            core_->step(m);
           }
-          if (now >= next_tick) next_tick = now + tick;
+          for (Proposal& p : proposals) handle_proposal(p);
+          if (transfer) core_->transfer_leadership(*transfer);
+          const Clock::time_point now = Clock::now();
+          if (now >= next_tick) {
+            // A runtime that fell far behind (a long fsync) ticks a few times, not hundreds.
+            int ticks = 0;
+            while (now >= next_tick && ticks < 4) {
+              core_->tick();
+              next_tick += tick;
+              ++ticks;
+            }
+            if (now >= next_tick) next_tick = now + tick;
+          }
+          const std::int64_t end_before = store_.end_index();
+          while (core_->has_ready()) {
+            raft::Batch batch = core_->ready();
+            notify_status = notify_status || batch.soft_state_changed;
+            handle_batch(std::move(batch));
+          }
+          if (store_.end_index() != end_before) written_since_flush = true;
+          expire_pending(now);
+          if (now >= next_flush) {
+            if (written_since_flush && !options_.config.sync_flush) store_.sync();
+            written_since_flush = false;
+            next_flush = now + flush_every;
+          }
+          if (now >= next_checkpoint) {
+            store_.save_checkpoint();
+            next_checkpoint = now + checkpoint_every;
+          }
+        } catch (const std::exception& e) {
+          fail_node(e.what());
+          notify_status = true;
         }
-        const std::int64_t end_before = store_.end_index();
-        while (core_->has_ready()) {
-          raft::Batch batch = core_->ready();
-          notify_status = notify_status || batch.soft_state_changed;
-          handle_batch(std::move(batch));
-        }
-        if (store_.end_index() != end_before) written_since_flush = true;
-        expire_pending(now);
-        if (now >= next_flush) {
-          if (written_since_flush && !options_.config.sync_flush) store_.sync();
-          written_since_flush = false;
-          next_flush = now + flush_every;
-        }
-        if (now >= next_checkpoint) {
-          store_.save_checkpoint();
-          next_checkpoint = now + checkpoint_every;
-        }
-      } catch (const std::exception& e) {
-        fail_node(e.what());
-        notify_status = true;
+        publish_status(false);
       }
-      publish_status(false);
     }
+    // Append results: outside the store lock, so that `done` may read back through the replicator.
+    run_deferred();
     if (notify_status) publish_status(true);
     // Commit listener: outside the store lock, so that it may read entries back.
     CommitListener listener;
@@ -338,7 +359,7 @@ void DLedgerNode::handle_proposal(Proposal& p) {
   const std::size_t count = p.bodies.size();
   if (core_->role() != raft::Role::kLeader) {
     --pending_calls_;
-    finish(p.done, count, store::ReplicateStatus::kNotLeader);
+    finish_later(p.done, count, store::ReplicateStatus::kNotLeader);
     return;
   }
   const std::int64_t file_bytes = options_.data_file_bytes;
@@ -355,7 +376,7 @@ void DLedgerNode::handle_proposal(Proposal& p) {
       spdlog::warn("dledger: refused an append of a {}-byte entry (limit {} bytes, data file {} bytes)", size,
                    store::kDLedgerMaxEntryBytes, file_bytes);
       --pending_calls_;
-      finish(p.done, count, store::ReplicateStatus::kStoreFailed);
+      finish_later(p.done, count, store::ReplicateStatus::kStoreFailed);
       return;
     }
     const std::int64_t pos = next_entry_pos(end, size, file_bytes);
@@ -380,14 +401,14 @@ void DLedgerNode::handle_proposal(Proposal& p) {
     }
     case raft::ProposeStatus::kTooManyUncommitted:
       --pending_calls_;
-      finish(p.done, count, store::ReplicateStatus::kBusy);
+      finish_later(p.done, count, store::ReplicateStatus::kBusy);
       return;
     case raft::ProposeStatus::kNotLeader:
     case raft::ProposeStatus::kTransferring:
       break;
   }
   --pending_calls_;
-  finish(p.done, count, store::ReplicateStatus::kNotLeader);
+  finish_later(p.done, count, store::ReplicateStatus::kNotLeader);
 }
 
 std::int64_t DLedgerNode::end_pos_of(raft::Index index) const {
@@ -488,7 +509,7 @@ void DLedgerNode::apply_commit(raft::Index commit) {
         results[i].pos = pa.positions[i];
       }
     }
-    if (pa.done) pa.done(std::move(results));
+    if (pa.done) deferred_.emplace_back(std::move(pa.done), std::move(results));
   }
 }
 
@@ -497,7 +518,7 @@ void DLedgerNode::expire_pending(Clock::time_point now) {
     PendingAppend pa = std::move(pending_.front());
     pending_.pop_front();
     --pending_calls_;
-    finish(pa.done, pa.positions.size(), store::ReplicateStatus::kTimeout);
+    finish_later(pa.done, pa.positions.size(), store::ReplicateStatus::kTimeout);
   }
 }
 
@@ -506,7 +527,7 @@ void DLedgerNode::fail_pending(store::ReplicateStatus status) {
     PendingAppend pa = std::move(pending_.front());
     pending_.pop_front();
     --pending_calls_;
-    finish(pa.done, pa.positions.size(), status);
+    finish_later(pa.done, pa.positions.size(), status);
   }
 }
 

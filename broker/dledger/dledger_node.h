@@ -28,6 +28,9 @@
 // (kTimeout), more than maxPendingRequestsNum calls or dLedgerMaxUncommittedBytes are waiting (kBusy), or the
 // store failed (kStoreFailed).
 //
+// Callbacks (done, the commit and role listeners) run on the runtime thread with none of the node's locks
+// held, so they may call status(), read_entries() and read_data(); they must not block.
+//
 // Failure: an exception from the store (I/O error, disk full) or a Raft invariant stops the node's Raft
 // activity for good: it no longer votes, appends or acknowledges, every append gets kStoreFailed, and
 // failure() says why; the broker must restart it (the store's recovery then runs). Crash: everything durable
@@ -125,7 +128,11 @@ class DLedgerNode final : public store::DLedgerReplicator {
   void fail_node(const std::string& why);
   std::int64_t end_pos_of(raft::Index index) const;
   void publish_status(bool notify);
+  // Calls `done` at once (no lock held).
   static void finish(DoneFn& done, std::size_t count, store::ReplicateStatus status);
+  // Queues the call for run_deferred(), which makes it once store_mu_ is released (runtime thread, stop()).
+  void finish_later(DoneFn& done, std::size_t count, store::ReplicateStatus status);
+  void run_deferred();
 
   DLedgerNodeOptions options_;
   store::DLedgerEntryStore& store_;
@@ -139,6 +146,7 @@ class DLedgerNode final : public store::DLedgerReplicator {
   std::unique_ptr<raft::RaftCore> core_;
   store::DLedgerHardState persisted_hard_state_;
   std::deque<PendingAppend> pending_;
+  std::vector<std::pair<DoneFn, std::vector<store::ReplicatedEntry>>> deferred_;  // guarded by store_mu_
   raft::Index applied_commit_ = 0;
   std::int64_t last_told_commit_ = -2;  // what the commit listener was last told
   struct Tail {

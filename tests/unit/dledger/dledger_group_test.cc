@@ -279,7 +279,14 @@ TEST(DLedgerGroup, SyncFlushWithManyAppendsInFlight) {
         std::move(bodies), [](std::int64_t pos, std::span<std::uint8_t> body) {
           store::write_commitlog_physical_offset(pos, body);
         },
-        [promise](std::vector<store::ReplicatedEntry> r) { promise->set_value(std::move(r)); });
+        [promise, &g, leader](std::vector<store::ReplicatedEntry> r) {
+          // `done` may read back through the replicator (it runs with no lock of the node held).
+          if (!r.empty() && r[0].status == store::ReplicateStatus::kOk) {
+            EXPECT_TRUE(g.node(leader).read_data(r[0].pos, 48).has_value());
+            EXPECT_FALSE(g.node(leader).read_entries(r[0].index, 1, 1 << 20).empty());
+          }
+          promise->set_value(std::move(r));
+        });
   }
   std::int64_t last = -1;
   std::int64_t previous = -1;
