@@ -140,6 +140,22 @@ class DLedgerGroup {
     return call(i, std::move(request), 15000);
   }
 
+  // Waits until node i answers QUERY_CONSUMER_OFFSET for (GID_dledger, kTopic, queue_id) with `offset`.
+  bool wait_for_offset(int i, int queue_id, std::int64_t offset,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
+    const auto deadline = Clock::now() + timeout;
+    do {
+      RemotingCommand query = remoting::make_request(code::kQueryConsumerOffset);
+      query.ext_fields.set("consumerGroup", "GID_dledger");
+      query.ext_fields.set("topic", kTopic);
+      query.ext_fields.set_int("queueId", queue_id);
+      auto response = call(i, std::move(query));
+      if (response.code == rc::kSuccess && response.ext_fields.get_int64("offset") == offset) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    } while (Clock::now() < deadline);
+    return false;
+  }
+
   // Pulls queue `queue_id` of node i from `offset` until `count` records came (or the time passed). A node
   // that does not know the topic yet (17: the follower sync has not run) is asked again.
   std::vector<store::MessageRecord> pull(int i, int queue_id, std::int64_t offset, std::size_t count,
@@ -222,6 +238,24 @@ TEST(DLedgerGroupTest, RolesRegistrationSendsPullsAndFailover) {
     }
   }
 
+  // A consumer offset committed on the leader reaches every follower by the follower sync (every 3 s).
+  {
+    RemotingCommand update = remoting::make_request(code::kUpdateConsumerOffset);
+    update.ext_fields.set("consumerGroup", "GID_dledger");
+    update.ext_fields.set("topic", kTopic);
+    update.ext_fields.set_int("queueId", 2);
+    update.ext_fields.set_int("commitOffset", 3);
+    ASSERT_EQ(group.call(leader, std::move(update)).code, rc::kSuccess);
+    const auto committed_at = Clock::now();
+    for (int i = 0; i < DLedgerGroup::kNodes; ++i) {
+      if (i == leader) continue;
+      EXPECT_TRUE(group.wait_for_offset(i, 2, 3)) << "node " << i << "\n" << group.logs();
+    }
+    std::printf("consumer offset on both followers %lld ms after the commit on the leader\n",
+                static_cast<long long>(
+                    std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - committed_at).count()));
+  }
+
   // SIGKILL of the leader: a new leader registers as brokerId 0 and takes sends.
   const auto killed_at = Clock::now();
   group.kill(leader);
@@ -248,6 +282,8 @@ TEST(DLedgerGroupTest, RolesRegistrationSendsPullsAndFailover) {
     ASSERT_EQ(records.size(), 1u) << "node " << i << "\n" << group.logs();
     EXPECT_EQ(body_of(records[0]), "after-failover");
   }
+  // Consumers resume where they were: the new leader serves the offset committed on the old one.
+  EXPECT_TRUE(group.wait_for_offset(new_leader, 2, 3, std::chrono::seconds(1)));
   // The remaining follower still refuses sends.
   const int follower = 3 - leader - new_leader;
   EXPECT_EQ(group.call(follower, BrokerHarness::send_request(kTopic, 0, "x")).code, rc::kServiceNotAvailable);
