@@ -277,6 +277,12 @@ std::int64_t DLedgerMessageStore::dispatch_batch() {
   std::unordered_map<std::string, std::pair<std::int32_t, std::int64_t>> arrivals;
   std::int64_t handled = 0;
   for (const DLedgerEntry& entry : entries) {
+    if (entry.index > next_index_ && handled == 0) {
+      // The log no longer holds the entries between (deleted by retention below the log's begin).
+      spdlog::warn("DLedger dispatch: entries {}..{} are no longer in the log; resuming at {}", next_index_,
+                   entry.index - 1, entry.index);
+      next_index_ = entry.index;
+    }
     if (entry.index != next_index_) {
       spdlog::error("DLedger dispatch: expected entry {} but read {}", next_index_, entry.index);
       break;
@@ -297,7 +303,6 @@ std::int64_t DLedgerMessageStore::dispatch_batch() {
       dispatch_record(record, offset, r.size);
       if (goes_to_consume_queue(record.sys_flag)) {
         arrivals[queue_key(record.topic, record.queue_id)] = {record.queue_id, record.queue_offset + 1};
-        arrivals[queue_key(record.topic, record.queue_id)].first = record.queue_id;
       }
     }
     ++next_index_;

@@ -340,6 +340,32 @@ TEST(DLedgerMessageStore, DiskReserveRefusesPutsButNotReads) {
   EXPECT_EQ(testing::body_of(*got), "before");
 }
 
+// After a crash (`abort` left behind) one queue may lag the others: dispatch resumes from the start of the
+// data file that holds the queues' end, so the lagging queue is completed (entries already there are ignored).
+TEST(DLedgerMessageStore, AfterACrashALaggingQueueIsCompletedFromTheDataFile) {
+  TempDir dir;
+  const fs::path root = dir.path() / "a";
+  Node node(root);
+  node.open();
+  node.lead(1);
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(testing::put(*node.store, make_message("T", i % 2, "m" + std::to_string(i))).status, PutStatus::kOk);
+  }
+  ASSERT_TRUE(node.store->wait_dispatched(5000));
+  node.close();
+  fs::remove_all(root / "consumequeue" / "T" / "1");  // as if its pages never reached the disk
+  rmq::testing::write_file(root / "abort", {});
+  node.open();
+  EXPECT_FALSE(node.store->last_exit_was_clean());
+  ASSERT_TRUE(eventually([&] { return node.store->max_offset_in_queue("T", 1) == 5; }));
+  EXPECT_EQ(node.store->max_offset_in_queue("T", 0), 5);
+  for (std::int64_t q = 0; q < 5; ++q) {
+    const auto r = get_one(*node.store, "T", 1, q);
+    ASSERT_TRUE(r) << q;
+    EXPECT_EQ(testing::body_of(*r), "m" + std::to_string(2 * q + 1));
+  }
+}
+
 TEST(DLedgerMessageStore, StartsWithoutLegacyLogAtOffsetZero) {
   TempDir dir;
   Node node(dir.path() / "a");
