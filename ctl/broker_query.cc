@@ -123,6 +123,27 @@ Answer<ClusterInfo> GroupQuery::cluster_info(const std::string& namesrv_address)
   return answer;
 }
 
+Answer<std::int64_t> GroupQuery::max_offset(const std::string& address, const std::string& topic,
+                                            std::int32_t queue_id) {
+  Answer<std::int64_t> answer;
+  remoting::RemotingCommand request = remoting::make_request(code::kGetMaxOffset);
+  request.ext_fields.set("topic", topic);
+  request.ext_fields.set_int("queueId", queue_id);
+  auto response = call(address, std::move(request));
+  if (!response.value) {
+    answer.error = response.error;
+    return answer;
+  }
+  const auto text = response.value->ext_fields.get("offset");
+  std::int64_t value = 0;
+  if (!text || std::from_chars(text->data(), text->data() + text->size(), value).ec != std::errc()) {
+    answer.error = "GET_MAX_OFFSET answer has no numeric offset field";
+    return answer;
+  }
+  answer.value = value;
+  return answer;
+}
+
 bool GroupQuery::accepts(const std::string& address) {
   try {
     const HostPort hp = split_host_port(address);

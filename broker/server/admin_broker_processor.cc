@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "broker/server/dledger_runtime_info.h"
 #include "broker/server/request_fields.h"
 #include "broker/server/schedule_message_service.h"
 #include "broker/store/config_file.h"
@@ -209,6 +210,9 @@ void AdminBrokerProcessor::runtime_info(const remoting::RemotingCommand& request
   put("brokerName", services_.config().broker_name);
   put("brokerRole", broker_role_name(services_.role().role()));
   put("brokerId", std::to_string(services_.role().broker_id()));
+  if (const store::DLedgerReplicator* replicator = services_.replicator()) {
+    for (const auto& [key, value] : dledger_runtime_fields(replicator->status(), stats)) table[key] = value;
+  }
   responder.respond(with_body(request, dump_json(nlohmann::json{{"table", table}})));
 }
 

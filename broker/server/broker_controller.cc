@@ -113,6 +113,7 @@ void BrokerController::start() {
   }
 
   services_ = std::make_unique<BrokerServices>(config_, *message_store_, true);
+  if (dledger_) services_->set_replicator(&dledger_->replicator());
   try {
     std::filesystem::create_directories(config_.config_dir());
     services_->load();

@@ -22,6 +22,7 @@
 #include "broker/server/subscription_group_manager.h"
 #include "broker/server/thread_pool.h"
 #include "broker/server/topic_config_manager.h"
+#include "broker/store/dledger_replicator.h"
 #include "broker/store/message_store.h"
 
 namespace rmq::server {
@@ -53,6 +54,10 @@ class BrokerServices {
   const BrokerConfig& config() const { return config_; }
   // brokerId and brokerRole as they are now (they follow the Raft role in DLedger mode).
   BrokerRoleState& role() { return role_; }
+  // DLedger mode: the replicator whose Raft state GET_BROKER_RUNTIME_INFO reports (dledger_runtime_info.h);
+  // null in plain mode. Set once at start, before the processors are registered.
+  void set_replicator(const store::DLedgerReplicator* replicator) { replicator_ = replicator; }
+  const store::DLedgerReplicator* replicator() const { return replicator_; }
   const BrokerRoleState& role() const { return role_; }
   store::MessageStore& store() { return store_; }
   TopicConfigManager& topics() { return topics_; }
@@ -101,6 +106,7 @@ class BrokerServices {
   ThreadPool heartbeat_pool_;
   BrokerCounters counters_;
   ScheduleMessageService* schedule_ = nullptr;
+  const store::DLedgerReplicator* replicator_ = nullptr;
   std::mutex hooks_mutex_;  // the hooks are set and cleared while worker threads may call them
   std::function<void()> register_async_;
   std::function<void()> register_sync_;

@@ -2,8 +2,8 @@
 // (migrate/migrate_run.h has the phases, the journal and the exit codes; man/rmqctl.1 documents them).
 //
 // This file only turns options into a MigrationRequest, asks for confirmation before the first change, and
-// prints the report (text on stdout with notes on stderr, or -o json). `--start` is refused until
-// `rmqctl start` exists, rather than pretending to start anything.
+// prints the report (text on stdout with notes on stderr, or -o json). `--start` then starts the group
+// (migrate/migrate_start.h): as `rmqctl start`, plus the check of every legacy queue through the leader.
 #include <signal.h>
 #include <unistd.h>
 
@@ -18,6 +18,9 @@
 #include "broker/common/progress.h"
 #include "migrate/migrate_output.h"
 #include "migrate/migrate_run.h"
+#include "ctl/node_process.h"
+#include "migrate/migrate_start.h"
+#include "tools/rmqctl/node_args.h"
 #include "tools/rmqctl/commands.h"
 
 namespace rmq::tools {
@@ -38,6 +41,9 @@ struct MigrateArgs {
   bool dry_run = false;
   bool yes = false;
   bool start = false;
+  double start_wait_s = 60;
+  std::string broker_bin;
+  std::string namesrv_bin;
   std::string output = "text";
 };
 
@@ -88,10 +94,24 @@ int confirm(const MigrateArgs& args, const migrate::MigrationReport& report) {
 }
 
 int run_migrate(const MigrateArgs& args) {
-  if (args.start) {
-    std::cerr << "rmqctl migrate: --start: rmqctl start is not available in this build; run the migration "
-                 "without --start and start the nodes with their configs\n";
-    return common::kExitUsage;
+  // --start on a group that already started: a no-op, before anything else is looked at.
+  if (args.start && !args.dry_run) {
+    const std::filesystem::path conf_dir =
+        args.conf_out.empty() ? std::filesystem::path(args.target_root) / "conf" : std::filesystem::path(args.conf_out);
+    std::error_code ec;
+    if (std::filesystem::is_directory(conf_dir, ec)) {
+      try {
+        const auto nodes = ctl::load_group(ctl::conf_files_in(conf_dir));
+        std::string why;
+        if (migrate::group_already_started(nodes, ctl::kDefaultProcRoot, &why)) {
+          std::cerr << "rmqctl migrate: --start: the group has already started (" << why
+                    << "); nothing to do (use rmqctl status)\n";
+          return common::kExitOk;
+        }
+      } catch (const std::exception&) {
+        // no complete set of configs yet: the migration has not configured the group
+      }
+    }
   }
   // A file size limit (ulimit -f) must fail a write with EFBIG and a clear error, not kill the process with
   // SIGXFSZ halfway through a copy.
@@ -124,7 +144,23 @@ int run_migrate(const MigrateArgs& args) {
     else if (!report.problems.empty()) std::cerr << ": " << report.problems.size() << " problem(s) found";
     std::cerr << "\n";
   }
-  return report.exit_code;
+  if (report.exit_code != 0 || !args.start || args.dry_run || !report.plan) return report.exit_code;
+  std::vector<std::filesystem::path> configs;
+  for (const auto& node : report.plan->nodes) configs.push_back(node.config_path);
+  ctl::StartOptions start_options;
+  start_options.broker_bin = sibling_binary(args.broker_bin, "rmq-broker");
+  start_options.namesrv_bin = sibling_binary(args.namesrv_bin, "rmq-namesrv");
+  start_options.wait_ms = static_cast<std::int64_t>(args.start_wait_s * 1000);
+  migrate::StartPhaseResult started;
+  try {
+    started = migrate::run_start_phase(configs, report.plan->source_broker().location.store_root, start_options);
+  } catch (const std::exception& e) {
+    std::cerr << "rmqctl migrate: --start: " << e.what() << "\n";
+    return common::kExitIo;
+  }
+  for (const auto& m : started.messages) std::cerr << "rmqctl migrate: --start: " << m << "\n";
+  if (started.start.have_status && args.output == "text") std::cout << ctl::render_status_text(started.start.status);
+  return started.exit_code;
 }
 
 }  // namespace
@@ -156,7 +192,13 @@ void add_migrate_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"master", "slave"}));
   cmd->add_flag("--dry-run", args->dry_run, "run discover and preflight, list every file and config, change nothing");
   cmd->add_flag("--yes", args->yes, "do not ask for confirmation before the first change");
-  cmd->add_flag("--start", args->start, "start the new group afterwards (refused: rmqctl start is not available)");
+  cmd->add_flag("--start", args->start,
+                "then start the new group (as rmqctl start), wait until healthy and check every legacy queue's max "
+                "offset through the leader");
+  cmd->add_option("--start-wait", args->start_wait_s, "with --start: seconds to wait for a healthy group")
+      ->check(CLI::Range(0.0, 86400.0));
+  cmd->add_option("--broker-bin", args->broker_bin, "with --start: the rmq-broker to launch (default: beside rmqctl)");
+  cmd->add_option("--namesrv-bin", args->namesrv_bin, "with --start: the rmq-namesrv to launch (default: beside rmqctl)");
   cmd->add_option("-o,--output", args->output, "text or json")
       ->default_val("text")
       ->check(CLI::IsMember({"text", "json"}));
