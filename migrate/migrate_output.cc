@@ -154,8 +154,9 @@ std::string rollback_text(const MigrationPlan& plan) {
   out +=
       "The first start of the new group is the point of no return: each node closes its legacy log with a blank "
       "and begins its DLedger log, and messages sent from then on exist only in the new group.\n";
-  out += "Next: start each node with its config (sh bin/mqbroker -c <config> on that node's machine, after "
-         "moving its store there if it is not already); rmqctl start is not available in this build.\n";
+  out += "Next: rmqctl start --conf-dir " + plan.conf_out.string() +
+         " (nodes on this machine), or start each node with its config on its machine (rmq-broker -c <config>, "
+         "after moving its store there if it is not already).\n";
   return out;
 }
 
