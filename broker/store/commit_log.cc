@@ -1,4 +1,5 @@
 #include "broker/store/commit_log.h"
+#include "broker/store/commitlog_walk.h"
 
 #include <stdexcept>
 #include <string>
@@ -115,17 +116,18 @@ std::int64_t CommitLog::scan(std::int64_t from, bool check_crc, const RecordVisi
     while (true) {
       if (pos >= bytes.size()) break;  // exactly at a file end: continue in the next file
       MessageRecord record;
-      const DecodeResult r = decode_record(bytes.subspan(pos), check_crc, on_record ? &record : nullptr);
-      if (r.status == DecodeStatus::kOk) {
+      const WalkResult w = walk_step(bytes.subspan(pos), check_crc, on_record ? &record : nullptr);
+      const DecodeResult& r = w.decode;
+      if (w.step == WalkStep::kRecord) {
         if (on_record) on_record(record, file->start_offset() + static_cast<std::int64_t>(pos), r.size);
         pos += static_cast<std::size_t>(r.size);
         continue;
       }
-      if (r.status == DecodeStatus::kBlank) {
+      if (w.step == WalkStep::kRollToNextFile) {
         pos = bytes.size();
         break;
       }
-      if (r.status != DecodeStatus::kEmpty && stop_detail != nullptr) {
+      if (w.step == WalkStep::kStop && stop_detail != nullptr) {
         *stop_detail = file->path().string() + " offset " + std::to_string(pos) + ": " + to_string(r.status) +
                        (r.detail.empty() ? "" : " (" + r.detail + ")");
       }

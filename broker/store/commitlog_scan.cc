@@ -7,6 +7,7 @@
 
 #include "broker/common/mapped_file.h"
 #include "broker/store/message_record.h"
+#include "broker/store/commitlog_walk.h"
 
 namespace rmq::store {
 namespace {
@@ -122,8 +123,9 @@ CommitlogScan scan_commitlog(const CommitlogFiles& files, const ScanOptions& opt
 
     while (true) {
       const common::ByteSpan rest = bytes.subspan(pos);
-      const DecodeResult r = decode_record(rest, options.check_crc, nullptr);
-      if (r.status == DecodeStatus::kOk) {
+      const WalkResult w = walk_step(rest, options.check_crc, nullptr);  // the broker's recovery rule too
+      const DecodeResult& r = w.decode;
+      if (w.step == WalkStep::kRecord) {
         const std::int64_t at = file.start_offset + static_cast<std::int64_t>(pos);
         const std::int64_t recorded = common::load_i64_be(rest.data() + kPhysicalOffsetPosition);
         if (recorded != at) {
@@ -137,9 +139,7 @@ CommitlogScan scan_commitlog(const CommitlogFiles& files, const ScanOptions& opt
         report_progress(pos);
         continue;
       }
-      const bool blank_magic =
-          rest.size() >= kBlankRecordSize && common::load_i32_be(rest.data() + 4) == kBlankMagic;
-      if (r.status == DecodeStatus::kBlank || blank_magic) {
+      if (w.step == WalkStep::kRollToNextFile) {
         // Upstream rolls to the next file on any blank magic, whatever length it declares.
         const std::int32_t declared = common::load_i32_be(rest.data());
         if (declared < 0 || static_cast<std::size_t>(declared) != file_size - pos) {
@@ -152,7 +152,7 @@ CommitlogScan scan_commitlog(const CommitlogFiles& files, const ScanOptions& opt
         ended_at_blank = true;
         break;
       }
-      if (r.status == DecodeStatus::kEmpty) {
+      if (w.step == WalkStep::kEndOfData) {
         scan.max_offset = file.start_offset + static_cast<std::int64_t>(pos);
         scan.file_data_end.push_back(scan.max_offset);
         check_nothing_after(files, i, pos, mapped, scan);
