@@ -287,6 +287,23 @@ TEST(DLedgerGroupTest, RolesRegistrationSendsPullsAndFailover) {
   // The remaining follower still refuses sends.
   const int follower = 3 - leader - new_leader;
   EXPECT_EQ(group.call(follower, BrokerHarness::send_request(kTopic, 0, "x")).code, rc::kServiceNotAvailable);
+
+  // The killed node comes back as a follower: registered under selfId + 1 (never 0), caught up, refusing sends.
+  group.start(leader);
+  const auto rejoin_deadline = Clock::now() + std::chrono::seconds(30);
+  std::map<std::int64_t, std::string> rejoined;
+  while (Clock::now() < rejoin_deadline) {
+    rejoined = group.registered();
+    if (rejoined.size() == 3) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(rejoined.size(), 3u) << group.logs();
+  EXPECT_EQ(rejoined[0], group.address(new_leader));
+  EXPECT_EQ(rejoined[leader + 1], group.address(leader));
+  auto caught_up = group.pull(leader, 2, kPerQueue, 1);
+  ASSERT_EQ(caught_up.size(), 1u) << group.logs();
+  EXPECT_EQ(body_of(caught_up[0]), "after-failover");
+  EXPECT_EQ(group.call(leader, BrokerHarness::send_request(kTopic, 0, "x")).code, rc::kServiceNotAvailable);
 }
 
 }  // namespace
