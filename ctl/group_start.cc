@@ -64,8 +64,18 @@ std::vector<std::string> ensure_namesrv(const std::vector<NodeConfig>& nodes, co
 StartResult start_group(const std::vector<NodeConfig>& nodes, const StartOptions& options) {
   StartResult result;
   const auto started = Clock::now();
-  // 2. Refuse running nodes before launching anything.
+  std::vector<const NodeConfig*> selected;
   for (const auto& node : nodes) {
+    if (!options.only_node || *options.only_node == node.node_id) selected.push_back(&node);
+  }
+  if (selected.empty()) {
+    result.messages.push_back("--node " + options.only_node.value_or("") + " is not one of the nodes");
+    result.exit_code = common::kExitUsage;
+    return result;
+  }
+  // 2. Refuse running nodes before launching anything.
+  for (const NodeConfig* node_ptr : selected) {
+    const NodeConfig& node = *node_ptr;
     for (const auto& evidence : node_running_evidence(options.proc_root, node)) {
       result.messages.push_back("node " + node.node_id + " is already running: pid " +
                                 std::to_string(evidence.process.pid) + " " + evidence.reason);
@@ -91,7 +101,8 @@ StartResult start_group(const std::vector<NodeConfig>& nodes, const StartOptions
 
   // 4. The brokers.
   std::vector<std::pair<const NodeConfig*, int>> launched;
-  for (const auto& node : nodes) {
+  for (const NodeConfig* node_ptr : selected) {
+    const NodeConfig& node = *node_ptr;
     LaunchSpec spec;
     spec.program = options.broker_bin;
     spec.args = {"-c", node.config_path.string()};

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ struct StartOptions {
   std::int64_t wait_ms = 60000;
   std::int64_t max_lag_entries = 10000;
   std::filesystem::path proc_root = "/proc";
+  // --node ID: launch only this node (e.g. one that crashed); the others are expected to run, and the health
+  // that is waited for is still the whole group's.
+  std::optional<std::string> only_node;
 };
 
 struct StartResult {

@@ -19,6 +19,7 @@ struct StartArgs {
   std::int64_t max_lag = 10000;
   std::string broker_bin;
   std::string namesrv_bin;
+  std::string node;
 };
 
 int run_start(const StartArgs& args) {
@@ -38,6 +39,7 @@ int run_start(const StartArgs& args) {
   options.namesrv_bin = sibling_binary(args.namesrv_bin, "rmq-namesrv");
   options.wait_ms = static_cast<std::int64_t>(args.wait_s * 1000);
   options.max_lag_entries = args.max_lag;
+  if (!args.node.empty()) options.only_node = args.node;
   const ctl::StartResult result = ctl::start_group(nodes, options);
   for (const auto& m : result.messages) std::cerr << "rmqctl start: " << m << "\n";
   if (args.nodes.output == "json") {
@@ -62,6 +64,7 @@ void add_start_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0.0, 86400.0));
   cmd->add_option("--max-lag", args->max_lag, "entries a follower may lag behind the leader and count as healthy")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--node", args->node, "start only this node (the others run); wait for the whole group's health");
   cmd->add_option("--broker-bin", args->broker_bin, "the rmq-broker to launch (default: beside rmqctl)");
   cmd->add_option("--namesrv-bin", args->namesrv_bin, "the rmq-namesrv to launch (default: beside rmqctl)");
   cmd->callback([args, &exit_code] { exit_code = run_start(*args); });
