@@ -71,7 +71,7 @@ void SlaveSynchronize::stop_syncing() {
     enabled_ = false;
     wake_.notify_all();
   }
-  std::lock_guard round(round_mutex_);  // a round in progress ends first
+  std::lock_guard apply(apply_mutex_);  // an apply in progress ends first; later ones see enabled_ == false
 }
 
 bool SlaveSynchronize::syncing() const {
@@ -122,7 +122,7 @@ void SlaveSynchronize::run() {
       }
       if (still_enabled) {
         try {
-          ok = sync_round();
+          ok = sync_round(true);
         } catch (const std::exception& e) {
           spdlog::warn("broker: follower sync failed: {}", e.what());
           ok = false;
@@ -137,10 +137,10 @@ void SlaveSynchronize::run() {
 
 bool SlaveSynchronize::sync_once() {
   std::lock_guard round(round_mutex_);
-  return sync_round();
+  return sync_round(false);
 }
 
-bool SlaveSynchronize::sync_round() {
+bool SlaveSynchronize::sync_round(bool only_while_enabled) {
   const std::string master = master_address_ ? master_address_() : lookup_master_from_name_servers();
   {
     std::lock_guard lock(mutex_);
@@ -172,6 +172,11 @@ bool SlaveSynchronize::sync_round() {
     return fail();
   }
 
+  std::lock_guard apply(apply_mutex_);
+  if (only_while_enabled) {
+    std::lock_guard lock(mutex_);
+    if (!enabled_ || stopping_) return false;  // stopped while fetching: this node may be the master now
+  }
   if (services_.topics().replace_from_master(std::move(topic_table.table), topic_table.version)) {
     spdlog::info("broker: follower sync: topic table of {} taken (dataVersion {})", master, topic_table.version.counter);
   }

@@ -13,8 +13,11 @@
 // per topic@group (putAll) and persisted; the delay offsets are written to delayOffset.json, which the delay
 // service reloads when this node becomes master. Each body is parsed completely before anything is applied.
 //
-// Threads: one thread of its own runs the rounds; stop_syncing() returns only once no round runs, so the role
-// handler can start the delay service (which rewrites delayOffset.json) right after it. Crash: each table is
+// Threads: one thread of its own runs the rounds. A round fetches all four tables first (this may take up to
+// call_timeout_ms per request when the old leader is gone) and then applies them under a short lock, only if
+// syncing is still on; stop_syncing() waits only for an apply in progress, never for a fetch, so a promotion is
+// not delayed by a dead leader, and the delay service it starts next never sees its delayOffset.json
+// overwritten by a late round. Crash: each table is
 // written with write_config_file (.tmp/.bak); what a crash loses is re-synced by the next round.
 #pragma once
 
@@ -53,7 +56,7 @@ class SlaveSynchronize {
 
   // Starts (or restarts) syncing: a round at once, then every interval. Never blocks.
   void start_syncing();
-  // Stops syncing; returns once no round is running.
+  // Stops syncing; returns once nothing more will be applied.
   void stop_syncing();
   bool syncing() const;
   // One round on the caller's thread; true when all four tables came and were applied.
@@ -68,7 +71,8 @@ class SlaveSynchronize {
 
  private:
   void run();
-  bool sync_round();  // caller holds round_mutex_
+  // Caller holds round_mutex_. With `only_while_enabled`, nothing is applied once syncing is off.
+  bool sync_round(bool only_while_enabled);
   bool fail();        // counts a failed round; returns false
   std::string lookup_master_from_name_servers();
   // One call; nullopt (logged) on a connection error, a timeout or a code other than SUCCESS.
@@ -84,7 +88,8 @@ class SlaveSynchronize {
   std::mutex connections_mutex_;
   std::map<std::string, std::shared_ptr<remoting::Connection>> connections_;
 
-  std::mutex round_mutex_;  // held for the whole of a round
+  std::mutex round_mutex_;  // held for the whole of a round (one round at a time)
+  std::mutex apply_mutex_;  // held while a round applies what it fetched
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool enabled_ = false;

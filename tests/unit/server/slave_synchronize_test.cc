@@ -7,12 +7,17 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <optional>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 #include "broker/remoting/remoting_server.h"
 #include "broker/server/admin_broker_processor.h"
+#include "broker/server/request_fields.h"
 #include "broker/server/schedule_message_service.h"
 #include "broker/server/slave_sync_tables.h"
 #include "tests/unit/server/broker_fixture.h"
@@ -170,6 +175,59 @@ TEST_F(SlaveSynchronizeTest, SyncingRunsAtOnceAndRepeatsUntilStopped) {
   }
   EXPECT_GT(sync->successful_rounds(), rounds);
   sync->shutdown();
+}
+
+// A leader that answers GET_ALL_TOPIC_CONFIG only when the test says so: a stop while a round is still
+// fetching returns without waiting for it, and the late answer is never applied (the node may be the master
+// by then, with its delay service owning delayOffset.json).
+TEST_F(SlaveSynchronizeTest, StopDoesNotWaitForAFetchAndALateAnswerIsNotApplied) {
+  remoting::RemotingServer slow(remoting::ServerOptions{"127.0.0.1", 0, 1});
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::optional<remoting::Responder> held;
+  slow.register_handler(remoting::request_code::kGetAllTopicConfig, [&](remoting::RemotingCommand, remoting::Responder responder) {
+    std::lock_guard lock(mutex);
+    held = responder;
+    cv.notify_all();
+  });
+  auto answer = [](const std::string& body) {
+    return [body](remoting::RemotingCommand request, remoting::Responder responder) {
+      auto response = response_for(request, remoting::response_code::kSuccess);
+      response.body.assign(body.begin(), body.end());
+      responder.respond(std::move(response));
+    };
+  };
+  slow.register_handler(remoting::request_code::kGetAllConsumerOffset, answer("{\"offsetTable\":{\"SlowTopic@G\":{0:9}}}"));
+  slow.register_handler(remoting::request_code::kGetAllDelayOffset, answer("{\"offsetTable\":{1:3}}"));
+  slow.register_handler(remoting::request_code::kGetAllSubscriptionGroupConfig,
+                        answer("{\"dataVersion\":{\"counter\":1,\"timestamp\":1},\"subscriptionGroupTable\":{}}"));
+  slow.start();
+  const std::string address = "127.0.0.1:" + std::to_string(slow.port());
+  SlaveSyncOptions options;
+  options.call_timeout_ms = 120000;  // the held request does not time out while the test runs
+  auto sync = std::make_unique<SlaveSynchronize>(follower_, delay_path().string(), options,
+                                                 [address] { return address; });
+  sync->start_syncing();
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return held.has_value(); }));
+  }
+  // stop_syncing returns although the topic request is still unanswered (a deadlock check, not a timing one).
+  auto stopped = std::async(std::launch::async, [&] { sync->stop_syncing(); });
+  ASSERT_EQ(stopped.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  {
+    std::lock_guard lock(mutex);
+    auto response = response_for(remoting::RemotingCommand{}, remoting::response_code::kSuccess);
+    const std::string body = R"({"dataVersion":{"counter":77,"timestamp":5},"topicConfigTable":{"SlowTopic":)"
+                             R"({"topicName":"SlowTopic","perm":6,"readQueueNums":1,"writeQueueNums":1}}})";
+    response.body.assign(body.begin(), body.end());
+    held->respond(std::move(response));
+  }
+  sync->shutdown();  // the round has ended by now
+  EXPECT_FALSE(follower_.topics().select("SlowTopic").has_value());
+  EXPECT_EQ(follower_.offsets().query("G", "SlowTopic", 0), std::nullopt);
+  EXPECT_FALSE(std::filesystem::exists(delay_path()));
+  slow.stop();
 }
 
 // ---- bodies, hand-written as the Java broker sends them ----
