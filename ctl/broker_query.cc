@@ -144,6 +144,19 @@ Answer<std::int64_t> GroupQuery::max_offset(const std::string& address, const st
   return answer;
 }
 
+Answer<bool> GroupQuery::transfer_leadership(const std::string& address, const std::string& target_id) {
+  Answer<bool> answer;
+  remoting::RemotingCommand request = remoting::make_request(code::kDLedgerTransferLeadership);
+  request.ext_fields.set("targetId", target_id);
+  auto response = call(address, std::move(request));
+  if (!response.value) {
+    answer.error = response.error;
+    return answer;
+  }
+  answer.value = true;
+  return answer;
+}
+
 bool GroupQuery::accepts(const std::string& address) {
   try {
     const HostPort hp = split_host_port(address);

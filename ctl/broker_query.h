@@ -44,6 +44,8 @@ class GroupQuery {
   Answer<ClusterInfo> cluster_info(const std::string& namesrv_address);
   // GET_MAX_OFFSET (30): the next queue offset of (topic, queueId) on that broker.
   Answer<std::int64_t> max_offset(const std::string& address, const std::string& topic, std::int32_t queue_id);
+  // DLEDGER_TRANSFER_LEADERSHIP (ours, 52200): ask the leader at `address` to hand over to `target_id`.
+  Answer<bool> transfer_leadership(const std::string& address, const std::string& target_id);
   // True when something accepts a TCP connection at the address within the timeout.
   bool accepts(const std::string& address);
 

@@ -1,11 +1,66 @@
 #include "ctl/group_stop.h"
 
+#include <chrono>
+#include <thread>
+
 #include "broker/common/exit_code.h"
+#include "ctl/group_status.h"
 #include "ctl/node_process.h"
 #include "ctl/pid_file.h"
 #include "ctl/process_stop.h"
 
 namespace rmq::ctl {
+
+namespace {
+
+bool writable(const NodeStatus& n) { return n.broker_role == "ASYNC_MASTER" || n.broker_role == "SYNC_MASTER"; }
+
+// The hand-over before a leader is stopped alone; returns the new leader, or "" (messages say why).
+std::string hand_over_leadership(const std::vector<NodeConfig>& nodes, const NodeConfig& leaving,
+                                 const StopOptions& options, std::vector<std::string>& messages) {
+  GroupQuery query(2000);
+  StatusOptions status_options;
+  status_options.proc_root = options.proc_root;
+  const auto targets = targets_from_configs(nodes);
+  GroupStatus status = collect_status(query, targets, status_options);
+  if (status.leader_id != leaving.node_id) return "";
+  const NodeStatus* best = nullptr;
+  for (const auto& n : status.nodes) {
+    if (!n.reachable || n.role != "FOLLOWER" || !n.ledger_end_index) continue;
+    if (best == nullptr || *n.ledger_end_index > *best->ledger_end_index) best = &n;
+  }
+  if (best == nullptr) {
+    messages.push_back(leaving.node_id + " leads and no follower answers: stopping it without a hand-over");
+    return "";
+  }
+  const std::string target = best->node_id;
+  const auto asked = query.transfer_leadership(leaving.address(), target);
+  if (!asked.value) {
+    messages.push_back(leaving.node_id + " leads; it refused to hand over to " + target + " (" + asked.error +
+                       "): stopping it anyway, the group elects a new leader");
+    return "";
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + std::chrono::milliseconds(options.transfer_wait_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    status = collect_status(query, targets, status_options);
+    for (const auto& n : status.nodes) {
+      if (n.node_id == status.leader_id && n.node_id != leaving.node_id && writable(n)) {
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        messages.push_back("leadership handed over from " + leaving.node_id + " to " + n.node_id + " in " +
+                           std::to_string(static_cast<int>(s * 1000)) + " ms");
+        return n.node_id;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  messages.push_back("the hand-over from " + leaving.node_id + " to " + target + " did not complete within " +
+                     std::to_string(options.transfer_wait_ms / 1000) +
+                     " s: stopping it anyway, the group elects a new leader");
+  return "";
+}
+
+}  // namespace
 
 StopResult stop_group(const std::vector<NodeConfig>& nodes, const StopOptions& options) {
   StopResult result;
@@ -19,6 +74,11 @@ StopResult stop_group(const std::vector<NodeConfig>& nodes, const StopOptions& o
     result.messages.push_back("--node " + *options.node + " is not one of the nodes (" + ids + ")");
     result.exit_code = common::kExitUsage;
     return result;
+  }
+
+  if (options.node && options.transfer_leadership && selected.front()->dledger() && nodes.size() > 1 &&
+      proven_broker_process(options.proc_root, *selected.front())) {
+    result.transferred_to = hand_over_leadership(nodes, *selected.front(), options, result.messages);
   }
 
   std::vector<ProcessInfo> to_stop;

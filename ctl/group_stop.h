@@ -9,8 +9,11 @@
 // Stopping every node (no --node) also stops the name server rmqctl start launched for the group (its pid
 // file in <first store root>/namesrv/, proven the same way), so a demo leaves nothing running.
 //
-// Leadership transfer before stopping a leader alone is not done: the broker offers no request to trigger it
-// (RocketMQ 4.x has none either, dledger-group.md 5); a leader stopped alone means one election (under 2 s).
+// Stopping the DLedger leader alone (--node) first hands leadership to the follower that is furthest ahead
+// (lag 0 when there is one) with our request DLEDGER_TRANSFER_LEADERSHIP (RocketMQ 4.x has none), and waits up
+// to transfer_wait_ms until another node leads and is writable; only then the old leader gets SIGTERM, so
+// producers see a planned hand-over, not a crash. If the transfer does not complete in time, the node is
+// stopped anyway and the group elects a leader (a failover), which the report says.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +30,8 @@ struct StopOptions {
   std::optional<std::string> node;     // --node ID: only this one
   std::int64_t timeout_ms = 60000;
   std::filesystem::path proc_root = "/proc";
+  bool transfer_leadership = true;
+  std::int64_t transfer_wait_ms = 10000;
 };
 
 struct StopNodeOutcome {
@@ -41,6 +46,7 @@ struct StopResult {
   std::vector<StopNodeOutcome> nodes;
   std::vector<std::string> messages;
   double waited_seconds = 0;
+  std::string transferred_to;  // the node that leads after the hand-over, when one happened
 };
 
 StopResult stop_group(const std::vector<NodeConfig>& nodes, const StopOptions& options);

@@ -79,6 +79,10 @@ inline constexpr std::int32_t kSendMessageV2 = 310;
 inline constexpr std::int32_t kSendBatchMessage = 320;
 inline constexpr std::int32_t kQueryDataVersion = 322;
 inline constexpr std::int32_t kAddWritePermOfBroker = 327;
+// Ours, not upstream's (4.x has no leader-transfer request, dledger-group.md 5): asks a DLedger leader to hand
+// leadership to the follower named by ext field "targetId" once it is caught up (rmqctl stop of a leader).
+// Answered 0 when the transfer was started, 1 with a remark otherwise.
+inline constexpr std::int32_t kDLedgerTransferLeadership = 52200;
 }  // namespace request_code
 
 namespace response_code {

@@ -56,7 +56,7 @@ void AdminBrokerProcessor::register_on(remoting::RemotingServer& server) {
                          code::kSearchOffsetByTimestamp, code::kGetMaxOffset, code::kGetMinOffset,
                          code::kGetEarliestMsgStoretime, code::kLockBatchMq, code::kUnlockBatchMq,
                          code::kGetAllConsumerOffset, code::kGetAllDelayOffset,
-                         code::kGetAllSubscriptionGroupConfig}) {
+                         code::kGetAllSubscriptionGroupConfig, code::kDLedgerTransferLeadership}) {
     server.register_handler(c, handler);
   }
 }
@@ -107,6 +107,19 @@ void AdminBrokerProcessor::process(const remoting::RemotingCommand& request, con
     case code::kUnlockBatchMq:
       lock_batch(request, responder, false);
       return;
+    case code::kDLedgerTransferLeadership: {
+      const std::string target = required_string(f, "targetId");
+      const auto& transfer = services_.leadership_transfer();
+      if (!transfer) {
+        responder.respond(rc::kSystemError, "not in DLedger mode: no leadership to transfer");
+      } else if (!transfer(target)) {
+        responder.respond(rc::kSystemError, "cannot transfer leadership to " + target +
+                                                ": this node is not the leader, or " + target + " is not a peer");
+      } else {
+        responder.respond(rc::kSuccess);
+      }
+      return;
+    }
     case code::kGetAllConsumerOffset:
       responder.respond(with_body(request, services_.offsets().encode_pretty()));
       return;

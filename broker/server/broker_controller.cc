@@ -7,6 +7,7 @@
 
 #include "broker/common/exit_code.h"
 #include "broker/common/io_error.h"
+#include "broker/dledger/dledger_node.h"
 #include "broker/server/admin_broker_processor.h"
 #include "broker/server/broker_outer_api.h"
 #include "broker/server/broker_services.h"
@@ -114,6 +115,9 @@ void BrokerController::start() {
 
   services_ = std::make_unique<BrokerServices>(config_, *message_store_, true);
   if (dledger_) services_->set_replicator(&dledger_->replicator());
+  if (auto* node = dledger_ ? dynamic_cast<dledger::DLedgerNode*>(&dledger_->replicator()) : nullptr) {
+    services_->set_leadership_transfer([node](const std::string& peer_id) { return node->transfer_leadership(peer_id); });
+  }
   try {
     std::filesystem::create_directories(config_.config_dir());
     services_->load();

@@ -58,6 +58,9 @@ class BrokerServices {
   // null in plain mode. Set once at start, before the processors are registered.
   void set_replicator(const store::DLedgerReplicator* replicator) { replicator_ = replicator; }
   const store::DLedgerReplicator* replicator() const { return replicator_; }
+  // DLedger mode: starts a leadership transfer to the peer id (false: not leader or not a peer); empty otherwise.
+  void set_leadership_transfer(std::function<bool(const std::string&)> transfer) { transfer_ = std::move(transfer); }
+  const std::function<bool(const std::string&)>& leadership_transfer() const { return transfer_; }
   const BrokerRoleState& role() const { return role_; }
   store::MessageStore& store() { return store_; }
   TopicConfigManager& topics() { return topics_; }
@@ -107,6 +110,7 @@ class BrokerServices {
   BrokerCounters counters_;
   ScheduleMessageService* schedule_ = nullptr;
   const store::DLedgerReplicator* replicator_ = nullptr;
+  std::function<bool(const std::string&)> transfer_;
   std::mutex hooks_mutex_;  // the hooks are set and cleared while worker threads may call them
   std::function<void()> register_async_;
   std::function<void()> register_sync_;

@@ -17,6 +17,7 @@ struct StopArgs {
   NodeArgs nodes;
   std::string node;
   double timeout_s = 60;
+  bool no_transfer = false;
 };
 
 int run_stop(const StopArgs& args) {
@@ -34,6 +35,7 @@ int run_stop(const StopArgs& args) {
   ctl::StopOptions options;
   if (!args.node.empty()) options.node = args.node;
   options.timeout_ms = static_cast<std::int64_t>(args.timeout_s * 1000);
+  options.transfer_leadership = !args.no_transfer;
   const ctl::StopResult result = ctl::stop_group(nodes, options);
   for (const auto& m : result.messages) std::cerr << "rmqctl stop: " << m << "\n";
   if (args.nodes.output == "json") {
@@ -47,7 +49,9 @@ int run_stop(const StopArgs& args) {
     std::cout << nlohmann::json{{"exitCode", result.exit_code},
                                 {"nodes", list},
                                 {"messages", result.messages},
-                                {"waitedSeconds", result.waited_seconds}}
+                                {"waitedSeconds", result.waited_seconds},
+                                {"transferredTo", result.transferred_to.empty() ? nlohmann::json(nullptr)
+                                                                                 : nlohmann::json(result.transferred_to)}}
                      .dump(2)
               << "\n";
   } else {
@@ -68,6 +72,7 @@ void add_stop_command(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand("stop", "SIGTERM the group's brokers (proven by pid file and command line) and wait");
   args->nodes.add_to(*cmd);
   cmd->add_option("--node", args->node, "stop only this node (its dLegerSelfId, or brokerName:brokerId)");
+  cmd->add_flag("--no-transfer", args->no_transfer, "stopping the leader alone: do not hand leadership over first");
   cmd->add_option("--timeout", args->timeout_s, "seconds to wait for the brokers to exit")->check(CLI::Range(0.0, 86400.0));
   cmd->callback([args, &exit_code] { exit_code = run_stop(*args); });
 }
