@@ -24,6 +24,12 @@ case "$which" in all|asan|tsan) ;; *) echo "usage: $0 [all|asan|tsan]" >&2; exit
 ASAN_TESTS=${ASAN_TESTS:-"test_common test_store test_raft test_remoting test_migrate test_sim test_namesrv test_server test_dledger test_ctl test_integration"}
 TSAN_TESTS=${TSAN_TESTS:-"test_store test_remoting test_dledger test_server"}
 
+# clang-14, lld and llvm-symbolizer come from tools/install-deps.sh.
+SAN_CXX=${SAN_CXX:-clang++-14}
+sym=""
+if command -v llvm-symbolizer-14 >/dev/null 2>&1; then
+  sym=":external_symbolizer_path=$(command -v llvm-symbolizer-14)"
+fi
 status=0
 
 # run_build <dir> <sanitizers> <tests...>
@@ -33,8 +39,10 @@ run_build() {
   local tests=("$@")
   local start=$SECONDS
   echo "== sanitizers: $sanitize in $dir: ${tests[*]}"
-  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRMQ_WERROR=ON -DRMQ_BUILD_BENCH=OFF \
-    -DRMQ_SANITIZE="$sanitize" >/dev/null
+  # clang compiles this code base about 40% faster than gcc and lld links the instrumented tests in a
+  # fraction of ld.bfd's time; warnings are the gcc -Werror build's job, not this one's.
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRMQ_WERROR=OFF -DRMQ_BUILD_BENCH=OFF \
+    -DCMAKE_CXX_COMPILER="$SAN_CXX" -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DRMQ_SANITIZE="$sanitize" >/dev/null
   cmake --build "$dir" -j "$JOBS" --target "${tests[@]}"
   local built=$SECONDS
   local logs="$ROOT/$dir/sanitizer-logs"
@@ -62,16 +70,16 @@ run_build() {
 supp="$ROOT/tools/sanitizers"
 if [ "$which" = all ] || [ "$which" = asan ]; then
   logs="$ROOT/build-asan/sanitizer-logs"
-  export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:strict_string_checks=1:log_path=$logs/asan:suppressions=$supp/asan.supp"
+  export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:strict_string_checks=1:log_path=$logs/asan:suppressions=$supp/asan.supp$sym"
   export LSAN_OPTIONS="suppressions=$supp/lsan.supp"
-  export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$logs/ubsan:suppressions=$supp/ubsan.supp"
+  export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$logs/ubsan:suppressions=$supp/ubsan.supp$sym"
   # shellcheck disable=SC2086
   run_build build-asan address,undefined $ASAN_TESTS
   unset ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
 fi
 if [ "$which" = all ] || [ "$which" = tsan ]; then
   logs="$ROOT/build-tsan/sanitizer-logs"
-  export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:log_path=$logs/tsan:suppressions=$supp/tsan.supp"
+  export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:log_path=$logs/tsan:suppressions=$supp/tsan.supp$sym"
   # shellcheck disable=SC2086
   run_build build-tsan thread $TSAN_TESTS
   unset TSAN_OPTIONS
