@@ -10,6 +10,7 @@
 #include "broker/common/io_error.h"
 #include "broker/dledger/dledger_config.h"
 #include "broker/dledger/dledger_node.h"
+#include "broker/raft/raft_core.h"
 #include "broker/server/broker_controller.h"
 #include "broker/store/dledger_adoption.h"
 #include "broker/store/dledger_entry_store.h"
@@ -17,6 +18,14 @@
 #include "broker/store/dledger_message_store.h"
 
 namespace rmq::server {
+namespace {
+
+// The DLedger directory of this node, for the repair hint of a refused start.
+std::string start_dir_hint(const BrokerConfig& config) {
+  return config.store_path_root_dir + "/dledger-" + config.dleger_self_id;
+}
+
+}  // namespace
 
 std::unique_ptr<DLedgerStoreStack> DLedgerStoreStack::open(const BrokerConfig& config,
                                                            const common::JavaProperties& properties) {
@@ -55,6 +64,16 @@ std::unique_ptr<DLedgerStoreStack> DLedgerStoreStack::open(const BrokerConfig& c
     throw;
   } catch (const store::DLedgerStartRefused& e) {
     throw BrokerStartError(common::kExitRefused, std::string(step) + ": " + e.what());
+  } catch (const raft::StartRefused& e) {
+    // The Raft core refuses the persisted state: a bad Raft setting is a config error (2); a commit index or
+    // a first index past the last durable entry means this node lost entries the group committed, so it is
+    // refused (4) like the other stores that are not what the group expects, not reported as corruption.
+    if (e.error().kind == raft::StartError::Kind::kBadConfig) {
+      throw BrokerStartError(common::kExitUsage, std::string(step) + ": " + e.what());
+    }
+    throw BrokerStartError(common::kExitRefused,
+                           std::string(step) + ": " + e.what() + "; restore " +
+                               start_dir_hint(config) + " from a caught-up peer (both stopped) or re-seed this node");
   } catch (const store::DLedgerCorruption& e) {
     throw BrokerStartError(common::kExitCorrupt, std::string(step) + ": " + e.what());
   } catch (const common::ConfigError& e) {
