@@ -10,6 +10,7 @@ packages=(
   libcli11-dev libssl-dev libboost-dev libboost-filesystem-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   zlib1g-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   groff-base man-db procps
+  libdeflate-dev rapidjson-dev
   clang-14 libclang-rt-14-dev lld llvm-14  # tools/run-sanitizers.sh: ASan/UBSan/TSan builds with clang + lld
 )
 # Node.js and npm for the end-to-end tests. A machine that already has both (e.g. a nodejs build that bundles
