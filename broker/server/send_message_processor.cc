@@ -74,6 +74,11 @@ std::pair<std::int32_t, std::optional<std::string>> send_status_answer(const sto
       return {rc::kFlushDiskTimeout, std::nullopt};
     case store::PutStatus::kServiceNotAvailable:
       return {rc::kServiceNotAvailable, service_not_available_remark(config)};
+    case store::PutStatus::kOsPageCacheBusy:
+      // 4.x answers SYSTEM_ERROR (1) with this remark (5.x: SYSTEM_BUSY, 2); the 4.x producer retries both.
+      // In DLedger mode this is also the answer to an append not committed within maxWaitAckTimeMs, or refused
+      // because too many appends wait (dledger-group.md 2.3).
+      return {rc::kSystemError, "[PC_SYNCHRONIZED]broker busy, start flow control for a while"};
     case store::PutStatus::kMessageIllegal:
     case store::PutStatus::kPropertiesSizeExceeded:
       return {rc::kMessageIllegal, "the message is illegal, maybe msg body or properties length not matched. msg "

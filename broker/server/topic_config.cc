@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "broker/store/config_file.h"
+#include "broker/store/dledger_noop.h"
 #include "broker/store/message_store.h"
 
 namespace rmq::server {
@@ -95,9 +96,13 @@ std::string dump_json(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// Upstream's TopicValidator.NOT_ALLOWED_SEND_TOPIC_SET (4.9.x: the schedule, transaction, self-test and
+// offset-moved topics), plus the topic of the DLedger no-op entries, which only the Raft leader writes
+// (dledger_noop.h): a client message there would look like a no-op to every tool that reads the store.
 bool is_not_allowed_send_topic(std::string_view topic) {
   return topic == store::kScheduleTopic || topic == kTransHalfTopic || topic == kTransOpHalfTopic ||
-         topic == kTransCheckMaxTimeTopic || topic == "RMQ_SYS_TRANS_OP_HALF_TOPIC";
+         topic == kTransCheckMaxTimeTopic || topic == "RMQ_SYS_TRANS_OP_HALF_TOPIC" || topic == kSelfTestTopic ||
+         topic == kOffsetMovedEvent || topic == store::kDLedgerNoopTopic;
 }
 
 bool is_system_topic(std::string_view topic, std::string_view cluster_name, std::string_view broker_name) {

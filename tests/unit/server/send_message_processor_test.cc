@@ -73,6 +73,13 @@ TEST(SendMessageProcessorTest, BadTopicQueueAndSystemTopicsAreRefused) {
   EXPECT_EQ(f.call(send_v2("bad topic!", 0, "x")).code, rc::kSystemError);
   EXPECT_EQ(f.call(send_v2(std::string(128, 'a'), 0, "x")).code, rc::kSystemError);
   EXPECT_EQ(f.call(send_v2("SCHEDULE_TOPIC_XXXX", 0, "x")).code, rc::kNoPermission);
+  // Upstream's other not-allowed topics, and the DLedger no-op topic only the Raft leader writes.
+  for (const char* topic : {"RMQ_SYS_TRANS_HALF_TOPIC", "RMQ_SYS_TRANS_OP_HALF_TOPIC", "TRANS_CHECK_MAX_TIME_TOPIC",
+                            "SELF_TEST_TOPIC", "OFFSET_MOVED_EVENT", "RMQ_SYS_DLEDGER_NOOP"}) {
+    auto refused = f.call(send_v2(topic, 0, "x"));
+    EXPECT_EQ(refused.code, rc::kNoPermission) << topic;
+    EXPECT_EQ(refused.remark, std::string("Sending message to topic[") + topic + "] is forbidden.") << topic;
+  }
   ASSERT_EQ(f.call(create_topic("Q2", 2)).code, rc::kSuccess);
   auto bad_queue = f.call(send_v2("Q2", 2, "x"));
   EXPECT_EQ(bad_queue.code, rc::kSystemError);
@@ -114,6 +121,11 @@ TEST(SendMessageProcessorTest, StoreStatusesMapToTheirCodes) {
   EXPECT_EQ(f.call(send_v2("S", 0, "x")).code, rc::kServiceNotAvailable);
   f.store().fail_puts_with(store::PutStatus::kMessageIllegal);
   EXPECT_EQ(f.call(send_v2("S", 0, "x")).code, rc::kMessageIllegal);
+  // 4.9.x SendMessageProcessor.handlePutMessageResult: OS_PAGECACHE_BUSY -> SYSTEM_ERROR with this remark.
+  f.store().fail_puts_with(store::PutStatus::kOsPageCacheBusy);
+  auto busy = f.call(send_v2("S", 0, "x"));
+  EXPECT_EQ(busy.code, rc::kSystemError);
+  EXPECT_EQ(busy.remark, "[PC_SYNCHRONIZED]broker busy, start flow control for a while");
   f.store().fail_puts_with(std::nullopt);
   EXPECT_EQ(f.call(send_v2("S", 0, "x")).code, rc::kSuccess);
 }
