@@ -4,6 +4,8 @@
 //                     [--create-topic --queues 8]
 //   rmq-bench consume --namesrv 127.0.0.1:9876 --topic T --group G (--count N | --duration S)
 //   rmq-bench fsync-rate --dir D [--duration S]
+//   rmq-bench failover (--conf-dir DIR | -c CONF ...) [--rounds 10] [--namesrv H:P]
+//   rmq-bench catch-up (--conf-dir DIR | -c CONF ...) [--node ID] [--mb 256]
 //
 // Each prints human-readable figures and one `RESULT ...` line for scripts. Exit codes: 0 ok, 1 the run had
 // errors (failed sends, missing messages, unreachable server), 2 bad flags (one line on stderr), 5 I/O error.
@@ -12,7 +14,9 @@
 #include <iostream>
 #include <string>
 
+#include "tools/bench/catchup_command.h"
 #include "tools/bench/consume_command.h"
+#include "tools/bench/failover_command.h"
 #include "tools/bench/fsync_rate_command.h"
 #include "tools/bench/produce_command.h"
 
@@ -77,6 +81,36 @@ int main(int argc, char** argv) {
   fsync_cmd->add_option("--dir", fsync.dir, "directory to test (the broker's store disk)")->required();
   fsync_cmd->add_option("--duration", fsync.duration_s, "seconds")->check(CLI::Range(0.001, 3600.0))->capture_default_str();
 
+  rmq::bench::FailoverOptions failover;
+  auto* failover_cmd = app.add_subcommand(
+      "failover", "SIGKILL a DLedger group's leader N times: time to the first SEND_OK and to the new registration");
+  auto* failover_dir_opt = failover_cmd->add_option("--conf-dir", failover.conf_dir, "every *.conf in this directory is a node");
+  auto* failover_confs_opt = failover_cmd->add_option("-c,--config", failover.confs, "a node's broker.conf (repeat for each node)");
+  failover_dir_opt->excludes(failover_confs_opt);
+  failover_cmd->add_option("--namesrv", failover.namesrv, "name server host:port (default: the configs' namesrvAddr)");
+  failover_cmd->add_option("--rmqctl", failover.rmqctl, "the rmqctl that restarts a killed node (default: beside rmq-bench)");
+  failover_cmd->add_option("--rounds", failover.rounds, "leader kills")->check(CLI::Range(1, 1000))->capture_default_str();
+  failover_cmd->add_option("--topic", failover.topic, "topic the producer sends to")->capture_default_str();
+  failover_cmd->add_option("--size", failover.size_bytes, "body size in bytes")->check(CLI::Range(1, 4 * 1024 * 1024))->capture_default_str();
+  failover_cmd->add_option("--timeout-ms", failover.send_timeout_ms, "per-send timeout")->check(CLI::Range(10, 600000))->capture_default_str();
+  failover_cmd->add_option("--round-timeout", failover.round_timeout_s, "seconds to wait for each measurement")
+      ->check(CLI::Range(1.0, 3600.0))->capture_default_str();
+  failover_cmd->add_option("--restart-wait", failover.restart_wait_s, "seconds rmqctl start --node waits for health")
+      ->check(CLI::Range(1.0, 3600.0))->capture_default_str();
+
+  rmq::bench::CatchUpOptions catch_up;
+  auto* catch_up_cmd = app.add_subcommand(
+      "catch-up", "stop a DLedger follower, send --mb MiB, restart it: MB/s until its ledger end equals the leader's");
+  auto* catch_up_dir_opt = catch_up_cmd->add_option("--conf-dir", catch_up.conf_dir, "every *.conf in this directory is a node");
+  auto* catch_up_confs_opt = catch_up_cmd->add_option("-c,--config", catch_up.confs, "a node's broker.conf (repeat for each node)");
+  catch_up_dir_opt->excludes(catch_up_confs_opt);
+  catch_up_cmd->add_option("--namesrv", catch_up.namesrv, "name server host:port (default: the configs' namesrvAddr)");
+  catch_up_cmd->add_option("--rmqctl", catch_up.rmqctl, "the rmqctl that stops and restarts the node (default: beside rmq-bench)");
+  catch_up_cmd->add_option("--node", catch_up.node, "the follower to stop (default: the first follower)");
+  catch_up_cmd->add_option("--topic", catch_up.topic, "topic to send to")->capture_default_str();
+  catch_up_cmd->add_option("--mb", catch_up.mb, "MiB of 1 KiB messages sent while it is down")->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  catch_up_cmd->add_option("--timeout", catch_up.timeout_s, "seconds to wait for the catch-up")->check(CLI::Range(1.0, 86400.0))->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -115,6 +149,18 @@ int main(int argc, char** argv) {
       consume.duration_s = consume_duration_s;
     }
     return rmq::bench::run_consume(consume);
+  }
+  if (failover_cmd->parsed()) {
+    if (failover_dir_opt->count() == 0 && failover_confs_opt->count() == 0) {
+      return usage_error("failover needs --conf-dir DIR or -c CONF for each node");
+    }
+    return rmq::bench::run_failover(failover);
+  }
+  if (catch_up_cmd->parsed()) {
+    if (catch_up_dir_opt->count() == 0 && catch_up_confs_opt->count() == 0) {
+      return usage_error("catch-up needs --conf-dir DIR or -c CONF for each node");
+    }
+    return rmq::bench::run_catch_up(catch_up);
   }
   return rmq::bench::run_fsync_rate(fsync);
 }
