@@ -95,7 +95,9 @@ Discovery discover(const MigrationRequest& request) {
     }
   }
   for (const auto& [id, dir] : request.node_dirs) {
-    const bool known = std::any_of(d.peers.begin(), d.peers.end(), [&](const Peer& p) { return p.id == id; });
+    // An init-capture: clang 14 (the sanitizer builds) cannot capture a structured binding implicitly.
+    const bool known =
+        std::any_of(d.peers.begin(), d.peers.end(), [&node_id = id](const Peer& p) { return p.id == node_id; });
     if (!known && !d.peers.empty()) {
       d.peer_problems.push_back("--node " + id + "=" + dir.string() + ": " + id + " is not one of the peers (" +
                                 plan.peers + ")");

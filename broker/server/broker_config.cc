@@ -241,14 +241,16 @@ const KeyTable& key_table(const std::string& source) {
            {"maxTopicQueueNums", &BrokerConfig::max_topic_queue_nums, 1, 65535},
            {"autoCreateTopicMaxNums", &BrokerConfig::auto_create_topic_max_nums, 0, INT32_MAX},
            {"diskSpaceWarningLevelRatio", &BrokerConfig::disk_space_warning_level_ratio, 1, 100}}) {
-    table[key] = {[field, key, source, min_value, max_value](BrokerConfig& c, const std::string& v) {
+    // Init-captures: clang 14 (the sanitizer builds) cannot capture structured bindings by name.
+    table[key] = {[field = field, key = key, source, min_value = min_value, max_value = max_value](
+                      BrokerConfig& c, const std::string& v) {
                     const std::int32_t parsed = parse_int(source, key, v);
                     if (parsed < min_value || parsed > max_value) {
                       bad_value(source, key, v, std::to_string(min_value) + ".." + std::to_string(max_value));
                     }
                     c.*field = parsed;
                   },
-                  [field](const BrokerConfig& c) { return show_value(c.*field); }};
+                  [field = field](const BrokerConfig& c) { return show_value(c.*field); }};
   }
   i32("haListenPort", &BrokerConfig::ha_listen_port, 1, 65535);
   boolean("enableDLegerCommitLog", &BrokerConfig::enable_dleger_commit_log);
