@@ -8,7 +8,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 packages=(
   build-essential cmake ninja-build pkg-config git
   libcli11-dev libssl-dev libboost-dev libboost-filesystem-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
-  zlib1g-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
+  zlib1g-dev libyaml-cpp-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   groff-base man-db procps
   libdeflate-dev rapidjson-dev
   clang-14 libclang-rt-14-dev lld llvm-14  # tools/run-sanitizers.sh: ASan/UBSan/TSan builds with clang + lld

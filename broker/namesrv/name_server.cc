@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <chrono>
 
+#include "broker/acl/acl_guard.h"
+#include "broker/common/java_properties.h"
+#include "broker/remoting/remoting_codes.h"
+
 namespace rmq::namesrv {
 namespace {
 
@@ -23,6 +27,25 @@ remoting::ServerOptions server_options(const NamesrvConfig& config) {
   return options;
 }
 
+// The name server's ACL (ours; upstream's has none): whatever changes routes or KV config needs an admin
+// account's signature; route and cluster reads stay open because every client needs them unsigned.
+acl::CodePolicy namesrv_code_policy(std::int32_t code) {
+  namespace rc = remoting::request_code;
+  switch (code) {
+    case rc::kRegisterBroker:
+    case rc::kUnregisterBroker:
+    case rc::kPutKvConfig:
+    case rc::kDeleteKvConfig:
+    case rc::kWipeWritePermOfBroker:
+    case rc::kAddWritePermOfBroker:
+    case 216:  // DELETE_TOPIC_IN_NAMESRV
+    case 217:  // REGISTER_TOPIC_IN_NAMESRV
+      return acl::CodePolicy::kAdminOnly;
+    default:
+      return acl::CodePolicy::kOpen;
+  }
+}
+
 }  // namespace
 
 NameServer::NameServer(NamesrvConfig config, Clock clock)
@@ -35,6 +58,15 @@ NameServer::NameServer(NamesrvConfig config, Clock clock)
     responder.respond(processor_.process(request, connection_id));
   };
   for (const std::int32_t code : RequestProcessor::served_codes()) server_.register_handler(code, serve);
+  if (config_.acl_enable) {
+    try {
+      acl_ = std::make_shared<acl::AccessValidator>(config_.plain_acl_file.string(), "namesrv");
+    } catch (const acl::AclConfigError& e) {
+      throw common::ConfigError(e.what());
+    }
+    acl_->start_watching(1000);
+    server_.set_request_guard(acl::make_acl_guard(acl_, namesrv_code_policy));
+  }
   server_.on_connection_closed([this](const std::shared_ptr<remoting::Connection>& connection) {
     for (const std::string& addr : processor_.on_connection_closed(connection->id())) {
       spdlog::info("the broker's channel destroyed, {}, clean it's data structure at once (peer {})", addr,

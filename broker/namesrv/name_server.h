@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "broker/acl/access_validator.h"
 #include "broker/namesrv/namesrv_config.h"
 #include "broker/namesrv/request_processor.h"
 #include "broker/remoting/remoting_server.h"
@@ -41,6 +42,7 @@ class NameServer {
   NamesrvConfig config_;
   RequestProcessor processor_;
   remoting::RemotingServer server_;
+  std::shared_ptr<acl::AccessValidator> acl_;  // aclEnable=true only
   std::mutex scan_mutex_;
   std::condition_variable scan_wakeup_;
   bool stopping_ = false;

@@ -37,6 +37,7 @@ NamesrvConfig default_namesrv_config() {
   const char* home = std::getenv("HOME");
   const std::filesystem::path base = (home != nullptr && *home != '\0') ? std::filesystem::path(home) : ".";
   config.kv_config_path = base / "namesrv" / "kvConfig.json";
+  config.plain_acl_file = base / "namesrv" / "plain_acl.yml";
   return config;
 }
 
@@ -45,6 +46,7 @@ LoadedConfig apply_namesrv_properties(NamesrvConfig base, const common::JavaProp
   LoadedConfig loaded{std::move(base), {}};
   NamesrvConfig& config = loaded.config;
   constexpr std::int64_t kMaxMs = std::numeric_limits<std::int32_t>::max();
+  bool acl_file_set = false;
   for (const std::string& key : properties.keys_in_order()) {
     if (key == "listenPort") {
       config.listen_port = static_cast<std::uint16_t>(integer_value(properties, source_name, key, 1, 65535));
@@ -56,6 +58,14 @@ LoadedConfig apply_namesrv_properties(NamesrvConfig base, const common::JavaProp
       config.broker_channel_expired_time_ms = integer_value(properties, source_name, key, 1, kMaxMs);
     } else if (key == "serverSelectorThreads") {
       config.server_io_threads = static_cast<std::size_t>(integer_value(properties, source_name, key, 1, 64));
+    } else if (key == "aclEnable") {
+      const std::optional<std::string> text = properties.get(key);
+      if (text == "true") config.acl_enable = true;
+      else if (text == "false") config.acl_enable = false;
+      else throw common::ConfigError(where(properties, source_name, key) + ": '" + text.value_or("") + "' is not true or false");
+    } else if (key == "plainAclFile") {
+      config.plain_acl_file = *properties.get(key);
+      acl_file_set = true;
     } else if (const remoting::ServerLimitKey* limit = remoting::find_server_limit_key(key)) {
       config.server_limits.*limit->field = integer_value(properties, source_name, key, limit->min_value, limit->max_value);
     } else {
@@ -65,6 +75,8 @@ LoadedConfig apply_namesrv_properties(NamesrvConfig base, const common::JavaProp
   if (auto problem = remoting::check_server_limits(config.server_limits)) {
     throw common::ConfigError(source_name + ": " + *problem);
   }
+  // Like the broker: plain_acl.yml beside the config file unless plainAclFile names another.
+  if (!acl_file_set) config.plain_acl_file = std::filesystem::path(source_name).parent_path() / "plain_acl.yml";
   return loaded;
 }
 
@@ -75,6 +87,8 @@ std::string format_namesrv_config(const NamesrvConfig& config) {
   out += "scanNotActiveBrokerInterval=" + std::to_string(config.scan_not_active_broker_interval_ms) + "\n";
   out += "brokerChannelExpiredTime=" + std::to_string(config.broker_channel_expired_time_ms) + "\n";
   out += "serverSelectorThreads=" + std::to_string(config.server_io_threads) + "\n";
+  out += std::string("aclEnable=") + (config.acl_enable ? "true" : "false") + "\n";
+  out += "plainAclFile=" + common::JavaProperties::escape_value(config.plain_acl_file.string()) + "\n";
   for (const remoting::ServerLimitKey& limit : remoting::server_limit_keys()) {
     out += std::string(limit.key) + "=" + std::to_string(config.server_limits.*limit.field) + "\n";
   }

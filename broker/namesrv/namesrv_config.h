@@ -11,6 +11,10 @@
 //   writeBufferHighWaterMark, writeBufferLowWaterMark, serverWriteBufferTotalBytes
 //                                         connection limits: keys, defaults and ranges in
 //                                         broker/remoting/server_limits.h (the broker reads the same keys)
+//   aclEnable                    false    (ours: upstream's name server has no ACL) registration, unregistration
+//                                         and the admin codes need a request signed by an admin account of
+//                                         plainAclFile; reads stay open (man rmq-namesrv(8), "ACL")
+//   plainAclFile                 plain_acl.yml beside the -c file ($HOME/namesrv/plain_acl.yml without -c)
 //
 // An unknown key is a warning, never fatal (an operator's namesrv.conf may carry Java-only keys such as
 // rocketmqHome). A value that does not parse or is out of range is a ConfigError naming the key and file.
@@ -33,6 +37,8 @@ struct NamesrvConfig {
   std::int64_t broker_channel_expired_time_ms = 120'000;
   std::size_t server_io_threads = 2;
   remoting::ServerLimits server_limits;
+  bool acl_enable = false;
+  std::filesystem::path plain_acl_file;  // default_namesrv_config() / apply_namesrv_properties() fill it
 };
 
 // The defaults, with kvConfigPath = $HOME/namesrv/kvConfig.json ("./namesrv/kvConfig.json" without HOME).

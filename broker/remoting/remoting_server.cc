@@ -45,6 +45,11 @@ void RemotingServer::set_default_handler(RequestHandler handler) {
   dispatcher_->set_default_handler(std::move(handler));
 }
 
+void RemotingServer::set_request_guard(RequestGuard guard) {
+  if (started_) throw std::logic_error("remoting: the request guard must be set before the server starts");
+  dispatcher_->set_guard(std::move(guard));
+}
+
 void RemotingServer::on_connection_opened(ConnectionCallback callback) {
   if (started_) throw std::logic_error("remoting: callbacks must be set before the server starts");
   opened_callback_ = std::move(callback);

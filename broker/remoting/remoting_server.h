@@ -55,6 +55,8 @@ class RemotingServer {
   // Configuration, before start(); std::logic_error afterwards.
   void register_handler(std::int32_t code, RequestHandler handler);
   void set_default_handler(RequestHandler handler);
+  // A check run before every handler (RequestGuard); the ACL uses it.
+  void set_request_guard(RequestGuard guard);
   // Runs on the connection's I/O thread once it is accepted / once it has closed (for any reason).
   void on_connection_opened(ConnectionCallback callback);
   void on_connection_closed(ConnectionCallback callback);

@@ -43,6 +43,7 @@ void RequestDispatcher::dispatch(RemotingCommand request, const Responder& respo
   const auto it = handlers_.find(code);
   const RequestHandler& handler = it != handlers_.end() ? it->second : default_handler_;
   try {
+    if (guard_ && !guard_(request, responder)) return;
     handler(std::move(request), responder);
   } catch (const std::exception& e) {
     spdlog::error("remoting: handler for request code {} from {} threw: {}", code, peer_of(responder), e.what());

@@ -260,6 +260,11 @@ const KeyTable& key_table(const std::string& source) {
   i64("slaveSyncIntervalMills", &BrokerConfig::slave_sync_interval_ms, 100, kMaxIntervalMs);
   boolean("slaveReadEnable", &BrokerConfig::slave_read_enable);
   i32("accessMessageInMemoryMaxRatio", &BrokerConfig::access_message_in_memory_max_ratio, 0, 100);
+  boolean("aclEnable", &BrokerConfig::acl_enable);
+  str("plainAclFile", &BrokerConfig::plain_acl_file);
+  str("accessKey", &BrokerConfig::access_key);
+  table["secretKey"] = {[](BrokerConfig& c, const std::string& v) { c.secret_key = trim(v); },
+                        [](const BrokerConfig& c) { return std::string(c.secret_key.empty() ? "" : "***"); }};
   // The connection limits: the same keys and ranges as the name server's (broker/remoting/server_limits.h).
   for (const remoting::ServerLimitKey& limit : remoting::server_limit_keys()) {
     table[limit.key] = {[limit, source](BrokerConfig& c, const std::string& v) {
@@ -290,7 +295,7 @@ bool is_accepted_upstream_key(const std::string& key) {
       "serverSelectorThreads", "serverCallbackExecutorThreads", "clientWorkerThreads",
       "maxTransferBytesOnMessageInDisk", "maxTransferCountOnMessageInDisk",
       "warmMapedFileEnable", "offsetCheckInSlave", "enablePropertyFilter",
-      "filterServerNums", "aclEnable", "isEnableBatchPush", "enableCalcFilterBitMap",
+      "filterServerNums", "isEnableBatchPush", "enableCalcFilterBitMap",
       "dLegerSelfIdSuffix", "preferredLeaderId", "isEnableDLegerPreferredLeader", "sendMessageWithVIPChannel",
       "destroyMapedFileIntervalForcibly", "redeleteHangedFileInterval", "cleanResourceInterval",
       "flushCommitLogLeastPages", "flushCommitLogThoroughInterval", "flushConsumeQueueLeastPages",
@@ -419,6 +424,15 @@ BrokerConfigLoad parse_broker_config(const common::JavaProperties& properties, c
   if (c.broker_ip1.empty()) c.broker_ip1 = default_broker_ip();
   if (c.broker_ip2.empty()) c.broker_ip2 = c.broker_ip1;
   if (c.store_path_root_dir.empty()) c.store_path_root_dir = home_dir() + "/store";
+  if (c.plain_acl_file.empty()) {
+    const std::filesystem::path config_file(source_name);
+    c.plain_acl_file = (source_name == "(defaults)" ? std::filesystem::path("plain_acl.yml")
+                                                     : config_file.parent_path() / "plain_acl.yml").string();
+  }
+  if (c.access_key.empty() != c.secret_key.empty()) {
+    bad_value(source_name, c.access_key.empty() ? "accessKey" : "secretKey", "",
+              "set together with " + std::string(c.access_key.empty() ? "secretKey" : "accessKey"));
+  }
   if (!ha_port_set) c.ha_listen_port = c.listen_port + 1;
   if (c.enable_dleger_commit_log) {
     // BrokerStartup in DLedger mode: haListenPort = listenPort + 1 whatever the file says; the three

@@ -90,6 +90,14 @@ struct BrokerConfig {
   // consumer and delay offsets (slave_synchronize.h).
   std::int64_t slave_sync_interval_ms = 3000;  // slaveSyncIntervalMills
 
+  // ACL (broker/acl/, man rmq-broker(8) "ACL"). aclEnable: every request is checked against plainAclFile
+  // (default: plain_acl.yml beside the -c file; upstream's is ${ROCKETMQ_HOME}/conf/plain_acl.yml).
+  // accessKey/secretKey (ours): the admin account this broker signs its name-server registrations with.
+  bool acl_enable = false;
+  std::string plain_acl_file;
+  std::string access_key;
+  std::string secret_key;  // printed as *** by -p
+
   // Where the config came from, for error messages and -p.
   std::string source_name;
 

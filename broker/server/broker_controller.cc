@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "broker/acl/acl_guard.h"
 #include "broker/common/exit_code.h"
 #include "broker/common/io_error.h"
 #include "broker/dledger/dledger_node.h"
@@ -83,6 +84,14 @@ void BrokerController::start_dledger_roles() {
 }
 
 void BrokerController::start() {
+  if (config_.acl_enable) {  // a bad plain_acl.yml stops the start before the store is opened
+    try {
+      acl_ = std::make_shared<acl::AccessValidator>(config_.plain_acl_file, "broker");
+    } catch (const std::exception& e) {
+      throw BrokerStartError(common::kExitUsage, e.what());
+    }
+    acl_->start_watching(1000);
+  }
   if (config_.enable_dleger_commit_log) {
     open_dledger_store();
   } else {
@@ -147,6 +156,7 @@ void BrokerController::start() {
       "0.0.0.0", static_cast<std::uint16_t>(config_.listen_port), io_threads, config_.server_limits});
   register_broker_processors(*server_, *send_, *pull_, *client_manage_, *consumer_manage_, *admin_, *query_,
                              *services_);
+  if (acl_) server_->set_request_guard(acl::make_acl_guard(acl_));
   pull_->start();
   // The registration hooks are in place before any request can arrive (handlers call them from the pools).
   outer_api_ = std::make_unique<BrokerOuterApi>(services_->config(), services_->topics(), &services_->role());
@@ -164,6 +174,7 @@ void BrokerController::start() {
                                 config_.server_limits});
     register_broker_processors(*vip_server_, *send_, *pull_, *client_manage_, *consumer_manage_, *admin_, *query_,
                                *services_);
+    if (acl_) vip_server_->set_request_guard(acl::make_acl_guard(acl_));
     try {
       vip_server_->start();
     } catch (const std::exception& e) {

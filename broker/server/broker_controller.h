@@ -20,6 +20,7 @@
 #include <string>
 #include <thread>
 
+#include "broker/acl/access_validator.h"
 #include "broker/remoting/remoting_server.h"
 #include "broker/common/java_properties.h"
 #include "broker/server/broker_config.h"
@@ -100,6 +101,7 @@ class BrokerController {
   std::unique_ptr<remoting::RemotingServer> server_;
   std::unique_ptr<remoting::RemotingServer> vip_server_;
   std::unique_ptr<BrokerOuterApi> outer_api_;
+  std::shared_ptr<acl::AccessValidator> acl_;  // aclEnable=true (broker/acl/); shared with the guards
 
   std::mutex mutex_;
   std::condition_variable wake_;

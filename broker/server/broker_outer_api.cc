@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "broker/acl/signature.h"
 #include "broker/common/crc32.h"
 #include "broker/remoting/remoting_codes.h"
 
@@ -141,6 +142,8 @@ bool BrokerOuterApi::register_with(const std::string& address, const std::string
   request.ext_fields.set_bool("compressed", false);
   request.ext_fields.set_int("bodyCrc32", crc);
   request.body.assign(body.begin(), body.end());
+  // A name server with aclEnable=true accepts registrations signed by an admin account only (man rmq-namesrv(8)).
+  if (!config_.access_key.empty()) acl::sign_request(request, config_.access_key, config_.secret_key);
   auto result = connection->invoke_sync(std::move(request), std::min(kRegisterTimeoutMs, left_ms));
   if (!result.ok()) {
     spdlog::warn("broker: register to name server {} failed: {}", address, result.error);
@@ -164,6 +167,7 @@ bool BrokerOuterApi::unregister_from(const std::string& address, std::chrono::st
   request.ext_fields.set_int("brokerId", broker_id());
   request.ext_fields.set("brokerName", config_.broker_name);
   request.ext_fields.set("clusterName", config_.broker_cluster_name);
+  if (!config_.access_key.empty()) acl::sign_request(request, config_.access_key, config_.secret_key);
   auto result = connection->invoke_sync(std::move(request), left_ms);
   if (!result.ok()) {
     spdlog::warn("broker: unregister from name server {} failed: {}", address, result.error);
