@@ -9,3 +9,5 @@ tools/build.sh
 BUILD_DIR=${BUILD_DIR:-build}
 cd "$BUILD_DIR"
 ctest --output-on-failure -j "$(nproc)" --timeout 900
+# The libFuzzer targets (tests/fuzz), a fixed number of executions each; fails on any crash.
+(cd "$OLDPWD" && tools/run-fuzz.sh)
