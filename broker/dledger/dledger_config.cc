@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <iterator>
 
 namespace rmq::dledger {
 namespace {
@@ -105,6 +106,16 @@ DLedgerConfig DLedgerConfig::from_properties(const common::JavaProperties& p) {
                       " by at least one dLedgerTickIntervalMs");
   }
   return c;
+}
+
+bool is_dledger_config_key(std::string_view key) {
+  static constexpr std::string_view kKeys[] = {
+      "preferredLeaderId",       "flushDiskType",         "dLedgerTickIntervalMs",      "heartBeatTimeIntervalMs",
+      "dLedgerElectionTimeoutMs", "dLedgerEnablePreVote",  "dLedgerEnableCheckQuorum",   "maxPendingRequestsNum",
+      "maxWaitAckTimeMs",        "maxBatchPushSize",      "dLedgerMaxInflightPushes",   "peerPushThrottlePoint",
+      "dLedgerMaxUncommittedBytes", "flushFileInterval",  "checkPointInterval",         "dLedgerMaxApplyBytes",
+  };
+  return std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys);
 }
 
 std::uint32_t DLedgerConfig::heartbeat_ticks() const {

@@ -39,6 +39,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "broker/common/dledger_peers.h"
@@ -78,5 +79,9 @@ struct DLedgerConfig {
   std::uint32_t heartbeat_ticks() const;
   std::uint32_t election_ticks() const;
 };
+
+// Whether from_properties() reads `key` (the table above, the three dLeger* keys excepted), so that the
+// broker's config loader does not warn "unknown key ... ignored" about a key that is in fact used.
+bool is_dledger_config_key(std::string_view key);
 
 }  // namespace rmq::dledger

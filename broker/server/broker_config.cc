@@ -17,6 +17,7 @@
 #include <thread>
 #include <tuple>
 
+#include "broker/dledger/dledger_config.h"
 #include "broker/remoting/ext_fields.h"
 #include "broker/server/delay_levels.h"
 #include "broker/server/dledger_mode_config.h"
@@ -409,7 +410,7 @@ BrokerConfigLoad parse_broker_config(const common::JavaProperties& properties, c
     const std::string value = *properties.get(key);
     auto it = table.find(key);
     if (it == table.end()) {
-      if (!is_accepted_upstream_key(key)) {
+      if (!is_accepted_upstream_key(key) && !dledger::is_dledger_config_key(key)) {
         load.warnings.push_back(source_name + ":" + std::to_string(properties.line_of(key)) + ": unknown key " + key +
                                 " ignored");
       }

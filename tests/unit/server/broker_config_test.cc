@@ -85,6 +85,15 @@ TEST(BrokerConfigTest, UnknownKeysGiveOneWarningEachAndAreNotFatal) {
   EXPECT_NE(load.warnings[1].find("listenPrt"), std::string::npos);
 }
 
+TEST(BrokerConfigTest, DLedgerRuntimeKeysAreNotUnknown) {
+  // Read by dledger::DLedgerConfig in DLedger mode: no "unknown key ... ignored" about them.
+  auto load = parse("brokerIP1=1.2.3.4\nheartBeatTimeIntervalMs=200\ndLedgerElectionTimeoutMs=1500\n"
+                    "dLedgerEnableCheckQuorum=true\nmaxWaitAckTimeMs=1000\ndLedgerMaxApplyBytes=1024\n"
+                    "dLedgerElectionTimeoutMsX=1\n");
+  ASSERT_EQ(load.warnings.size(), 1u);
+  EXPECT_NE(load.warnings[0].find("dLedgerElectionTimeoutMsX"), std::string::npos);
+}
+
 TEST(BrokerConfigTest, BadValuesNameTheKeyAndTheFile) {
   for (const char* text : {"listenPort=abc\n", "flushDiskType=SOMETIMES\n", "autoCreateTopicEnable=yes\n",
                            "brokerIP1=not-an-ip\n", "messageDelayLevel=1x\n", "mappedFileSizeCommitLog=-1\n",
