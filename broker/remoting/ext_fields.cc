@@ -1,17 +1,47 @@
 #include "broker/remoting/ext_fields.h"
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 
 namespace rmq::remoting {
 
-void ExtFields::set(std::string_view key, std::string value) {
-  auto it = map_.find(key);
-  if (it == map_.end()) {
-    map_.emplace(std::string(key), std::move(value));
-  } else {
-    it->second = std::move(value);
+ExtFields::ExtFields(std::initializer_list<Entry> entries) {
+  map_.reserve(entries.size());
+  for (const Entry& entry : entries) {
+    if (!contains(entry.first)) set(entry.first, entry.second);
   }
+}
+
+ExtFields::Map::const_iterator ExtFields::lower_bound(std::string_view key) const {
+  return std::lower_bound(map_.begin(), map_.end(), key,
+                          [](const Entry& entry, std::string_view k) { return std::string_view(entry.first) < k; });
+}
+
+ExtFields::Map::const_iterator ExtFields::find(std::string_view key) const {
+  const auto it = lower_bound(key);
+  return it != map_.end() && it->first == key ? it : map_.end();
+}
+
+void ExtFields::set(std::string_view key, std::string value) {
+  // Decoders and encoders mostly add keys in order: appending at the end needs no search.
+  if (map_.empty() || std::string_view(map_.back().first) < key) {
+    map_.emplace_back(std::string(key), std::move(value));
+    return;
+  }
+  const auto pos = map_.begin() + (lower_bound(key) - map_.cbegin());
+  if (pos != map_.end() && pos->first == key) {
+    pos->second = std::move(value);
+  } else {
+    map_.emplace(pos, std::string(key), std::move(value));
+  }
+}
+
+bool ExtFields::erase(std::string_view key) {
+  const auto it = find(key);
+  if (it == map_.end()) return false;
+  map_.erase(it);
+  return true;
 }
 
 void ExtFields::set_int(std::string_view key, std::int64_t value) { set(key, std::to_string(value)); }
@@ -19,7 +49,7 @@ void ExtFields::set_int(std::string_view key, std::int64_t value) { set(key, std
 void ExtFields::set_bool(std::string_view key, bool value) { set(key, value ? "true" : "false"); }
 
 std::optional<std::string_view> ExtFields::get(std::string_view key) const {
-  auto it = map_.find(key);
+  const auto it = find(key);
   if (it == map_.end()) return std::nullopt;
   return std::string_view(it->second);
 }

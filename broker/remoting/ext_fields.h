@@ -5,11 +5,16 @@
 // string here, whatever JSON type it arrived as (the JSON decoder converts numbers and booleans), and the
 // typed getters parse the way Java does so that a processor written against them accepts exactly what the
 // Java broker accepts. Keys are kept sorted, which is also the order fastjson writes them in.
+//
+// Storage is a vector of pairs kept sorted by key, not a tree: a header has about a dozen short keys, every
+// request decodes one and every response encodes one, and a tree costs two allocations per entry and a string
+// comparison per level. Lookups are binary searches; an insert shifts at most a dozen entries.
 #pragma once
 
 #include <cstdint>
 #include <functional>
-#include <map>
+#include <utility>
+#include <vector>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,19 +23,23 @@ namespace rmq::remoting {
 
 class ExtFields {
  public:
-  using Map = std::map<std::string, std::string, std::less<>>;
+  using Entry = std::pair<std::string, std::string>;
+  using Map = std::vector<Entry>;  // sorted by key, keys unique
 
   ExtFields() = default;
-  ExtFields(std::initializer_list<Map::value_type> entries) : map_(entries) {}
+  // Like a map built from the list: the first of two equal keys is kept.
+  ExtFields(std::initializer_list<Entry> entries);
 
   // Sets (or replaces) a value. The integer and boolean forms write the text Java's String.valueOf gives.
   void set(std::string_view key, std::string value);
   void set(std::string_view key, const char* value) { set(key, std::string(value)); }
   void set_int(std::string_view key, std::int64_t value);
   void set_bool(std::string_view key, bool value);
-  bool erase(std::string_view key) { return map_.erase(std::string(key)) > 0; }
+  bool erase(std::string_view key);
+  // Room for `count` entries, so that a decoder fills the map without growing it.
+  void reserve(std::size_t count) { map_.reserve(count); }
 
-  bool contains(std::string_view key) const { return map_.find(key) != map_.end(); }
+  bool contains(std::string_view key) const { return find(key) != map_.end(); }
   // The raw text, or nullopt when the key is absent. The view lives as long as the entry is unchanged.
   std::optional<std::string_view> get(std::string_view key) const;
   // Integer.parseInt / Long.parseLong: optional sign, decimal digits only, in range. nullopt when the key is
@@ -49,6 +58,9 @@ class ExtFields {
   bool operator==(const ExtFields&) const = default;
 
  private:
+  Map::const_iterator lower_bound(std::string_view key) const;
+  Map::const_iterator find(std::string_view key) const;
+
   Map map_;
 };
 

@@ -74,8 +74,12 @@ DecodeResult decode_frame(ByteSpan buffer, std::size_t max_frame_bytes) {
 Bytes encode_frame(const RemotingCommand& command, std::size_t max_frame_bytes) {
   Bytes frame(kFramePrefixBytes);
   if (command.serialize_type == SerializeType::kJson) {
-    const std::string header = encode_json_header(command);
-    frame.insert(frame.end(), header.begin(), header.end());
+    // One allocation for the whole frame in the common case: the header is written in place, the body after.
+    std::size_t ext_bytes = 0;
+    for (const auto& [key, value] : command.ext_fields) ext_bytes += key.size() + value.size() + 6;
+    frame.reserve(kFramePrefixBytes + 160 + ext_bytes + (command.remark ? command.remark->size() + 12 : 0) +
+                  command.body.size());
+    append_json_header(command, frame);
   } else {
     try {
       encode_binary_header(command, frame);

@@ -9,6 +9,9 @@
 //  * Missing fields keep their Java defaults (code 0, JAVA, version 0, opaque 0, flag 0), unknown fields and
 //    `serializeTypeCurrentRPC` are ignored.
 //
+// Decoding is a streaming (SAX) pass and encoding writes text directly; no DOM is built per frame
+// (json_header.cc says why).
+//
 // Encoding follows what the Go client needs and what Java writes: compact (no whitespace: Go splits route
 // text on ',' and ':'), keys in alphabetical order like fastjson, extFields always present and all of its
 // values strings, remark only when there is one.
@@ -27,5 +30,7 @@ namespace rmq::remoting {
 
 // The compact JSON text of the command's header fields.
 std::string encode_json_header(const RemotingCommand& command);
+// The same text appended to `out` (encode_frame writes it straight into the frame).
+void append_json_header(const RemotingCommand& command, Bytes& out);
 
 }  // namespace rmq::remoting
