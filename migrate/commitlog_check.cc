@@ -94,6 +94,15 @@ std::vector<std::size_t> recent_data_files(const CommitlogFiles& files, int n) {
 
 SideReport open_side(const std::string& role, const StoreLocation& location, bool require_files) {
   std::error_code ec;
+  if (role == "store" && !fs::exists(location.commitlog_dir, ec) && has_dledger_directory(location.store_root)) {
+    // A DLedger-mode store that never had a legacy commitlog: its legacy region is empty (the DLedger data
+    // files start at dividedCommitlogOffset 0), and check_dledger_regions checks the rest.
+    SideReport side;
+    side.role = role;
+    side.location = location;
+    side.files.dir = location.commitlog_dir;
+    return side;
+  }
   if (!fs::is_directory(location.commitlog_dir, ec)) {
     throw common::ConfigError(location.given + ": commitlog directory " + location.commitlog_dir.string() +
                               " does not exist");

@@ -76,7 +76,7 @@ StoreLocation resolve_store_location(const std::string& given) {
   if (!fs::is_directory(status)) throw ConfigError(given + ": not a directory or a broker config file");
   StoreLocation loc;
   loc.given = given;
-  if (fs::is_directory(path / "commitlog", ec)) {
+  if (fs::is_directory(path / "commitlog", ec) || has_dledger_directory(path)) {
     loc.store_root = path;
     loc.commitlog_dir = path / "commitlog";
   } else {
@@ -91,6 +91,15 @@ StoreLocation resolve_store_location(const std::string& given) {
     loc.commitlog_dir = path;
   }
   return loc;
+}
+
+bool has_dledger_directory(const fs::path& store_root) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(store_root, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > 8 && name.rfind("dledger-", 0) == 0 && entry.is_directory(ec)) return true;
+  }
+  return false;
 }
 
 }  // namespace rmq::migrate

@@ -3,10 +3,15 @@
 // registered as brokerId 0 and the followers as selfId number + 1, a send to a follower answered 14 with the
 // upstream remark, sends to the leader pullable from every node, and after a SIGKILL of the leader a new
 // leader registered as brokerId 0 that takes sends. Every process is stopped by the fixture's destructor.
+// FollowerDownDuring10000SendsCatchesUp (issue 10, Done-when 1, bullet 3): a follower SIGKILLed before 10,000
+// sends restarts, reaches the leader's ledger end and committed index, serves the same messages, and at the
+// end every node's store passes `rmqctl check-commitlog --store` (last bullet).
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -16,6 +21,7 @@
 #include <vector>
 
 #include "broker/store/config_file.h"
+#include "tests/cli/run_process.h"
 #include "tests/integration/broker_test_harness.h"
 
 namespace rmq::integration {
@@ -54,7 +60,9 @@ class DLedgerGroup {
           << "storePathRootDir=" << root.string() << "\n"
           << "mappedFileSizeCommitLog=1048576\nmappedFileSizeConsumeQueue=60000\nflushConsumerOffsetInterval=1000\n"
           << "enableDLegerCommitLog=true\ndLegerGroup=" << kBrokerName << "\ndLegerPeers=" << peers << "\n"
-          << "dLegerSelfId=n" << i << "\n";
+          << "dLegerSelfId=n" << i << "\n"
+          // The upstream behaviour (a follower answers sends with 14); forwarding is dledger_forward_test.cc's.
+          << "dLegerForwardSends=false\n";
     }
   }
   ~DLedgerGroup() { client_.close(); }
@@ -81,6 +89,31 @@ class DLedgerGroup {
   void kill(int i) {
     connections_.erase(i);
     brokers_[i]->kill_hard();
+  }
+  // SIGTERM; the exit status.
+  int stop(int i) {
+    connections_.erase(i);
+    return brokers_[i]->stop();
+  }
+  std::filesystem::path store_root(int i) const { return dir_.path() / ("node" + std::to_string(i)); }
+  std::shared_ptr<remoting::Connection> connection(int i) {
+    auto& conn = connections_[i];
+    if (!conn || !conn->is_open()) conn = client_.connect("127.0.0.1", broker_ports_[i], 3000);
+    return conn;
+  }
+
+  // dLegerLedgerEndIndex and dLegerCommittedIndex from node i's GET_BROKER_RUNTIME_INFO (-2 when unknown).
+  std::pair<std::int64_t, std::int64_t> ledger_indexes(int i) {
+    auto response = call(i, remoting::make_request(code::kGetBrokerRuntimeInfo), 3000);
+    if (response.code != rc::kSuccess) return {-2, -2};
+    const auto& body = response.body;
+    const auto json = store::parse_fastjson(std::string_view(reinterpret_cast<const char*>(body.data()), body.size()));
+    const auto table = json.find("table");
+    if (table == json.end()) return {-2, -2};
+    const auto get = [&](const char* key) -> std::int64_t {
+      return table->contains(key) ? std::stoll((*table)[key].get<std::string>()) : -2;
+    };
+    return {get("dLegerLedgerEndIndex"), get("dLegerCommittedIndex")};
   }
   std::string logs() const {
     std::string out = namesrv_->log();
@@ -122,9 +155,7 @@ class DLedgerGroup {
   }
 
   RemotingCommand call(int i, RemotingCommand request, std::int64_t timeout_ms = 10000) {
-    auto& conn = connections_[i];
-    if (!conn || !conn->is_open()) conn = client_.connect("127.0.0.1", broker_ports_[i], 3000);
-    return BrokerHarness::call_on(conn, std::move(request), timeout_ms);
+      return BrokerHarness::call_on(connection(i), std::move(request), timeout_ms);
   }
 
   RemotingCommand create_topic(int i, int queues) {
@@ -304,6 +335,113 @@ TEST(DLedgerGroupTest, RolesRegistrationSendsPullsAndFailover) {
   ASSERT_EQ(caught_up.size(), 1u) << group.logs();
   EXPECT_EQ(body_of(caught_up[0]), "after-failover");
   EXPECT_EQ(group.call(leader, BrokerHarness::send_request(kTopic, 0, "x")).code, rc::kServiceNotAvailable);
+}
+
+TEST(DLedgerGroupTest, FollowerDownDuring10000SendsCatchesUp) {
+  DLedgerGroup group;
+  for (int i = 0; i < DLedgerGroup::kNodes; ++i) group.start(i);
+  const int leader = group.wait_for_leader(3);
+  ASSERT_GE(leader, 0) << group.logs();
+  constexpr int kQueues = 4;
+  ASSERT_EQ(group.create_topic(leader, kQueues).code, rc::kSuccess) << group.logs();
+  const int follower = (leader + 1) % DLedgerGroup::kNodes;
+  // The follower must know the topic before it goes down only for pulls afterwards; its sync brings it anyway.
+  group.kill(follower);
+
+  // 10,000 sends to the leader, 64 in flight; every one must be acknowledged (leader + the other follower).
+  constexpr int kSends = 10000;
+  constexpr int kInFlight = 64;
+  // Shared with the callbacks, which may outlive this scope if an assertion returns early.
+  struct SendState {
+    std::mutex mu;
+    std::condition_variable cv;
+    int in_flight = 0;
+    int done = 0;
+    std::vector<std::string> failures;
+    std::map<std::pair<int, std::int64_t>, std::string> sent;  // (queue, queue offset) -> body
+  };
+  auto state = std::make_shared<SendState>();
+  auto conn = group.connection(leader);
+  const auto send_started = Clock::now();
+  for (int n = 0; n < kSends; ++n) {
+    {
+      std::unique_lock lock(state->mu);
+      ASSERT_TRUE(state->cv.wait_for(lock, std::chrono::seconds(20), [&] { return state->in_flight < kInFlight; }));
+      ++state->in_flight;
+    }
+    const int queue = n % kQueues;
+    std::string body = "catchup-" + std::to_string(n);
+    conn->invoke_async(BrokerHarness::send_request(kTopic, queue, body), 10000,
+                       [state, queue, body](remoting::InvokeResult result) {
+                         std::lock_guard lock(state->mu);
+                         if (!result.ok() || result.response.code != rc::kSuccess) {
+                           state->failures.push_back(
+                               body + ": " +
+                               (result.ok() ? std::to_string(result.response.code) + " " +
+                                                  result.response.remark.value_or("")
+                                            : result.error));
+                         } else {
+                           state->sent[{queue, *result.response.ext_fields.get_int64("queueOffset")}] = body;
+                         }
+                         --state->in_flight;
+                         ++state->done;
+                         state->cv.notify_all();
+                       });
+  }
+  {
+    std::unique_lock lock(state->mu);
+    ASSERT_TRUE(state->cv.wait_for(lock, std::chrono::seconds(60), [&] { return state->done == kSends; }))
+        << state->done;
+  }
+  auto& failures = state->failures;
+  auto& sent = state->sent;
+  const auto send_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - send_started).count();
+  ASSERT_TRUE(failures.empty()) << failures.size() << " sends failed, e.g. " << failures.front();
+  ASSERT_EQ(sent.size(), static_cast<std::size_t>(kSends)) << "queue offsets handed out twice";
+  for (int q = 0; q < kQueues; ++q) {
+    ASSERT_TRUE(sent.count({q, 0}) && sent.count({q, kSends / kQueues - 1})) << "queue " << q;
+  }
+  const auto [leader_end, leader_committed] = group.ledger_indexes(leader);
+  std::printf("10000 sends acknowledged in %lld ms with follower n%d down; leader ledger end %lld committed %lld\n",
+              static_cast<long long>(send_ms), follower, static_cast<long long>(leader_end),
+              static_cast<long long>(leader_committed));
+  ASSERT_GE(leader_committed, kSends);
+
+  // The follower restarts and catches up: its ledger end and committed index equal the leader's.
+  const auto restart_at = Clock::now();
+  group.start(follower);
+  std::pair<std::int64_t, std::int64_t> f{-2, -2}, l{-2, -2};
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (Clock::now() < deadline) {
+    l = group.ledger_indexes(leader);
+    f = group.ledger_indexes(follower);
+    if (f == l && l.first == l.second && l.first >= leader_committed) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const auto catchup_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - restart_at).count();
+  ASSERT_EQ(f, l) << "follower (end, committed) vs leader's\n" << group.logs();
+  std::printf("follower n%d caught up %lld ms after its restart (ledger end %lld, committed %lld)\n", follower,
+              static_cast<long long>(catchup_ms), static_cast<long long>(f.first), static_cast<long long>(f.second));
+
+  // Pulls from the caught-up follower and from the leader return the same messages, every one sent.
+  for (const int node : {follower, leader}) {
+    for (int q = 0; q < kQueues; ++q) {
+      const auto records = group.pull(node, q, 0, kSends / kQueues);
+      ASSERT_EQ(records.size(), static_cast<std::size_t>(kSends / kQueues)) << "node " << node << " queue " << q;
+      for (const auto& r : records) {
+        ASSERT_EQ(body_of(r), sent[std::make_pair(q, r.queue_offset)]) << "node " << node << " queue " << q << " offset "
+                                                          << r.queue_offset;
+      }
+    }
+  }
+
+  // Every node's store passes check-commitlog after a clean stop.
+  for (int i = 0; i < DLedgerGroup::kNodes; ++i) EXPECT_EQ(group.stop(i), 0) << "n" << i;
+  for (int i = 0; i < DLedgerGroup::kNodes; ++i) {
+    const auto check = test_support::run_process(
+        {RMQ_BINARY_DIR "/rmqctl", "check-commitlog", "--store", group.store_root(i).string()});
+    EXPECT_EQ(check.exit_code, 0) << "n" << i << "\n" << check.out << check.err;
+  }
 }
 
 }  // namespace
