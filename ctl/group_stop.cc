@@ -15,7 +15,8 @@ namespace {
 
 bool writable(const NodeStatus& n) { return n.broker_role == "ASYNC_MASTER" || n.broker_role == "SYNC_MASTER"; }
 
-// The hand-over before a leader is stopped alone; returns the new leader, or "" (messages say why).
+}  // namespace
+
 std::string hand_over_leadership(const std::vector<NodeConfig>& nodes, const NodeConfig& leaving,
                                  const StopOptions& options, std::vector<std::string>& messages) {
   GroupQuery query(2000);
@@ -59,8 +60,6 @@ std::string hand_over_leadership(const std::vector<NodeConfig>& nodes, const Nod
                      " s: stopping it anyway, the group elects a new leader");
   return "";
 }
-
-}  // namespace
 
 StopResult stop_group(const std::vector<NodeConfig>& nodes, const StopOptions& options) {
   StopResult result;

@@ -51,4 +51,11 @@ struct StopResult {
 
 StopResult stop_group(const std::vector<NodeConfig>& nodes, const StopOptions& options);
 
+// The hand-over alone (what stop --node <leader> does before its SIGTERM): when `leaving` leads, asks it to
+// hand over to the reachable follower furthest ahead and waits up to options.transfer_wait_ms until another
+// node leads and is writable. Returns that node's id, or "" (then `messages` says why: `leaving` does not
+// lead, no follower answers, the request was refused, or the wait ran out). Used by restart --rolling too.
+std::string hand_over_leadership(const std::vector<NodeConfig>& nodes, const NodeConfig& leaving,
+                                 const StopOptions& options, std::vector<std::string>& messages);
+
 }  // namespace rmq::ctl

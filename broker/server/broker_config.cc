@@ -259,6 +259,9 @@ const KeyTable& key_table(const std::string& source) {
   str("dLegerPeers", &BrokerConfig::dleger_peers);
   str("dLegerSelfId", &BrokerConfig::dleger_self_id);
   i64("slaveSyncIntervalMills", &BrokerConfig::slave_sync_interval_ms, 100, kMaxIntervalMs);
+  boolean("dLegerForwardSends", &BrokerConfig::dleger_forward_sends);
+  i32("dLegerForwardMaxInflight", &BrokerConfig::dleger_forward_max_inflight, 1, 65536);
+  i64("dLegerForwardTimeoutMills", &BrokerConfig::dleger_forward_timeout_ms, 100, 60000);
   boolean("slaveReadEnable", &BrokerConfig::slave_read_enable);
   i32("accessMessageInMemoryMaxRatio", &BrokerConfig::access_message_in_memory_max_ratio, 0, 100);
   boolean("aclEnable", &BrokerConfig::acl_enable);

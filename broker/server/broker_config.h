@@ -89,6 +89,11 @@ struct BrokerConfig {
   // Our key (upstream syncs every 10 s, fixed): how often a follower copies the leader's topics, groups,
   // consumer and delay offsets (slave_synchronize.h).
   std::int64_t slave_sync_interval_ms = 3000;  // slaveSyncIntervalMills
+  // Our keys: a follower forwards sends to the leader and relays the answer (send_forwarder.h), at most
+  // max_inflight at once, each waited for up to timeout_ms.
+  bool dleger_forward_sends = true;                 // dLegerForwardSends
+  std::int32_t dleger_forward_max_inflight = 1024;  // dLegerForwardMaxInflight
+  std::int64_t dleger_forward_timeout_ms = 3000;    // dLegerForwardTimeoutMills
 
   // ACL (broker/acl/, man rmq-broker(8) "ACL"). aclEnable: every request is checked against plainAclFile
   // (default: plain_acl.yml beside the -c file; upstream's is ${ROCKETMQ_HOME}/conf/plain_acl.yml).

@@ -23,6 +23,8 @@
 #include "broker/server/schedule_message_service.h"
 #include "broker/server/send_message_processor.h"
 #include "broker/server/slave_synchronize.h"
+#include "broker/server/leader_address_book.h"
+#include "broker/server/send_forwarder.h"
 #include "broker/store/default_message_store.h"
 
 namespace rmq::server {
@@ -126,6 +128,24 @@ void BrokerController::start() {
   if (dledger_) services_->set_replicator(&dledger_->replicator());
   if (auto* node = dledger_ ? dynamic_cast<dledger::DLedgerNode*>(&dledger_->replicator()) : nullptr) {
     services_->set_leadership_transfer([node](const std::string& peer_id) { return node->transfer_leadership(peer_id); });
+  }
+  if (dledger_ && config_.dleger_forward_sends) {
+    const store::DLedgerReplicator* replicator = &dledger_->replicator();
+    leader_book_ = std::make_unique<LeaderAddressBook>(
+        config_.store_host_address(),
+        [replicator] {
+          const store::ReplicaStatus status = replicator->status();
+          return status.role == store::ReplicaRole::kLeader ? std::string() : status.leader_id;
+        },
+        [this] { return lookup_master_from_name_servers(config_, 1000); });
+    SendForwardOptions forward_options;
+    forward_options.max_inflight = config_.dleger_forward_max_inflight;
+    forward_options.timeout_ms = config_.dleger_forward_timeout_ms;
+    forward_options.self_address = config_.store_host_address();
+    forwarder_ = std::make_unique<SendForwarder>(
+        forward_options, [this] { return leader_book_->address(); },
+        [this](const std::string& address) { leader_book_->stale(address); });
+    services_->set_send_forwarder(forwarder_.get());
   }
   try {
     std::filesystem::create_directories(config_.config_dir());
@@ -257,6 +277,7 @@ void BrokerController::shutdown() {
   if (vip_server_) vip_server_->stop();
   if (server_) server_->stop();
   if (services_) services_->shutdown_pools();
+  if (forwarder_) forwarder_->shutdown();  // what is still in flight is answered 14
   // Only now nothing can call the hooks any more.
   if (services_) services_->set_register_hooks({}, {});
   if (schedule_) schedule_->shutdown();

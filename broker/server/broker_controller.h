@@ -43,6 +43,8 @@ class QueryMessageProcessor;
 class DLedgerStoreStack;
 class DLedgerRoleHandler;
 class SlaveSynchronize;
+class LeaderAddressBook;
+class SendForwarder;
 
 // Start failed; `exit_code` is the process exit code (common::ExitCode: 2 config, 3 corrupt, 5 I/O).
 class BrokerStartError : public std::runtime_error {
@@ -102,6 +104,8 @@ class BrokerController {
   std::unique_ptr<remoting::RemotingServer> vip_server_;
   std::unique_ptr<BrokerOuterApi> outer_api_;
   std::shared_ptr<acl::AccessValidator> acl_;  // aclEnable=true (broker/acl/); shared with the guards
+  std::unique_ptr<LeaderAddressBook> leader_book_;  // DLedger mode with dLegerForwardSends
+  std::unique_ptr<SendForwarder> forwarder_;
 
   std::mutex mutex_;
   std::condition_variable wake_;

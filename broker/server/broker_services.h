@@ -28,6 +28,7 @@
 namespace rmq::server {
 
 class ScheduleMessageService;
+class SendForwarder;
 
 struct BrokerCounters {
   std::atomic<std::int64_t> put_total{0};
@@ -61,6 +62,10 @@ class BrokerServices {
   // DLedger mode: starts a leadership transfer to the peer id (false: not leader or not a peer); empty otherwise.
   void set_leadership_transfer(std::function<bool(const std::string&)> transfer) { transfer_ = std::move(transfer); }
   const std::function<bool(const std::string&)>& leadership_transfer() const { return transfer_; }
+  // DLedger mode with dLegerForwardSends: what a non-writable node does with a send (send_forwarder.h); null
+  // otherwise (the send is answered 14). Set once at start, before the processors are registered.
+  void set_send_forwarder(SendForwarder* forwarder) { forwarder_ = forwarder; }
+  SendForwarder* send_forwarder() const { return forwarder_; }
   const BrokerRoleState& role() const { return role_; }
   store::MessageStore& store() { return store_; }
   TopicConfigManager& topics() { return topics_; }
@@ -111,6 +116,7 @@ class BrokerServices {
   ScheduleMessageService* schedule_ = nullptr;
   const store::DLedgerReplicator* replicator_ = nullptr;
   std::function<bool(const std::string&)> transfer_;
+  SendForwarder* forwarder_ = nullptr;
   std::mutex hooks_mutex_;  // the hooks are set and cleared while worker threads may call them
   std::function<void()> register_async_;
   std::function<void()> register_sync_;

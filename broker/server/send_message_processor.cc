@@ -1,6 +1,8 @@
 // Sends and send-backs (see send_message_processor.h).
 #include "broker/server/send_message_processor.h"
 
+#include "broker/server/send_forwarder.h"
+
 #include <spdlog/spdlog.h>
 
 #include <random>
@@ -149,6 +151,11 @@ void SendMessageProcessor::process_send(remoting::RemotingCommand request, const
   // Only a writable master stores a send (dledger-group.md 2.3): a follower, a candidate and a leader still
   // catching up answer 14 before anything is created or written, never a silent write.
   if (!services_.role().writable()) {
+    // DLedger mode: the leader stores it, this follower relays its answer (send_forwarder.h).
+    if (SendForwarder* forwarder = services_.send_forwarder(); forwarder && !SendForwarder::was_forwarded(request)) {
+      forwarder->forward(std::move(request), responder);
+      return;
+    }
     responder.respond(rc::kServiceNotAvailable, service_not_available_remark(config));
     return;
   }
@@ -359,6 +366,10 @@ void SendMessageProcessor::process_send_back(remoting::RemotingCommand request,
   const auto max_reconsume_field = optional_int32(f, "maxReconsumeTimes");
   // A follower stores nothing: 4.9.x answers the store's refusal as SYSTEM_ERROR with the status name.
   if (!services_.role().writable()) {
+    if (SendForwarder* forwarder = services_.send_forwarder(); forwarder && !SendForwarder::was_forwarded(request)) {
+      forwarder->forward(std::move(request), responder);
+      return;
+    }
     responder.respond(rc::kSystemError, "SERVICE_NOT_AVAILABLE");
     return;
   }

@@ -12,5 +12,6 @@ void add_migrate_command(CLI::App& app, int& exit_code);
 void add_start_command(CLI::App& app, int& exit_code);
 void add_status_command(CLI::App& app, int& exit_code);
 void add_stop_command(CLI::App& app, int& exit_code);
+void add_restart_command(CLI::App& app, int& exit_code);
 
 }  // namespace rmq::tools

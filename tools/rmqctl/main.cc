@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   rmq::tools::add_start_command(app, exit_code);
   rmq::tools::add_status_command(app, exit_code);
   rmq::tools::add_stop_command(app, exit_code);
+  rmq::tools::add_restart_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
