@@ -5,7 +5,7 @@
 //
 // LeaderIsolatedStepsDownAndNewLeaderServes: a producer sends to the leader without pause; the leader is cut
 // from both followers. Checked: no send issued after the cut is acknowledged by the old leader, which steps
-// down by check-quorum and refuses sends (14), re-registering as selfId + 1; the two others elect a leader
+// down by check-quorum and refuses sends (14), re-registering as selfId + 1 (once healed, it forwards sends to the new leader); the two others elect a leader
 // that registers as brokerId 0 and acknowledges sends; after the links heal the old leader rejoins as a
 // follower (pre-vote: the new leader keeps its term), catches up, and every message that got SEND_OK, before
 // or after the cut, is readable from the new leader and from the old one. Then a follower is cut off for
@@ -432,9 +432,13 @@ TEST(DLedgerPartitionTest, LeaderIsolatedStepsDownAndNewLeaderServes) {
   EXPECT_EQ(term_after_heal, term_before_heal) << "the returning node disrupted the leader";
   EXPECT_EQ(group.term_and_role(leader).second, "FOLLOWER");
   {
+    // The old leader is a follower now: it forwards the send to the new leader (broker/server/send_forwarder.h)
+    // and relays its answer, so the message is acknowledged once, by the new leader's log.
     auto response = group.call(leader, BrokerHarness::send_request(kTopic, 0, "to-the-old-leader"));
     ASSERT_TRUE(response.has_value());
-    EXPECT_EQ(response->code, rc::kServiceNotAvailable);
+    EXPECT_EQ(response->code, rc::kSuccess) << response->remark.value_or("");
+    const auto forwarded_to = group.bodies(new_leader, {"to-the-old-leader"}, std::chrono::seconds(5));
+    EXPECT_EQ(forwarded_to.count("to-the-old-leader"), 1u) << group.logs();
   }
   std::printf("partition: healed; the old leader served all %zu acknowledged messages %lld ms after the heal, "
               "as a follower; the new leader kept term %lld\n",

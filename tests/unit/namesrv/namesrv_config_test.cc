@@ -34,6 +34,8 @@ TEST(NamesrvConfig, KeysApplyAndUnknownKeysWarn) {
   EXPECT_EQ(format_namesrv_config(loaded.config),
             "listenPort=9877\nkvConfigPath=/tmp/kv.json\nscanNotActiveBrokerInterval=200\n"
             "brokerChannelExpiredTime=1000\nserverSelectorThreads=3\n"
+            // The ACL keys (broker/acl), at their defaults: off, upstream's file name.
+            "aclEnable=false\nplainAclFile=plain_acl.yml\n"
             // The connection limits (broker/remoting/server_limits.h), at their defaults.
             "serverChannelMaxIdleTimeSeconds=120\nserverMaxConnections=10000\n"
             "serverReadBufferTotalBytes=268435456\nwriteBufferHighWaterMark=1048576\n"
