@@ -3,7 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <system_error>
+#include <fstream>
+#include <sstream>
 
 #include "broker/acl/address_pattern.h"
 #include "broker/acl/permission.h"
@@ -15,29 +16,28 @@ namespace {
 
 constexpr std::size_t kMaxLoggedRefusals = 10'000;  // then the set starts over (bounded memory)
 
-struct FileStamp {
-  std::filesystem::file_time_type mtime{};
-  std::uintmax_t size = 0;
-  bool ok = false;
-};
+// The whole file, or nullopt when it cannot be read (being replaced, or gone).
+std::optional<std::string> read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return text.str();
+}
 
-FileStamp stamp_of(const std::string& path) {
-  std::error_code ec;
-  FileStamp stamp;
-  stamp.mtime = std::filesystem::last_write_time(path, ec);
-  if (ec) return stamp;
-  stamp.size = std::filesystem::file_size(path, ec);
-  stamp.ok = !ec;
-  return stamp;
+std::string need_admin_remark(std::int32_t code, const std::string& access_key) {
+  return "Need admin permission for request code=" + std::to_string(code) + ", but accessKey=" + access_key +
+         " is not";
 }
 
 }  // namespace
 
 AccessValidator::AccessValidator(std::string path, std::string who) : path_(std::move(path)), who_(std::move(who)) {
-  const FileStamp stamp = stamp_of(path_);
-  rules_ = std::make_shared<const AclRules>(load_acl_rules(path_));
-  loaded_mtime_ = stamp.mtime;
-  loaded_size_ = stamp.size;
+  const std::optional<std::string> text = read_text(path_);
+  if (!text) throw AclConfigError(path_ + ": cannot be read");
+  rules_ = std::make_shared<const AclRules>(parse_acl_rules(*text, path_));
+  loaded_text_ = *text;
   spdlog::info("{}: ACL enabled, {} account(s) from {}", who_, rules_->accounts.size(), path_);
 }
 
@@ -49,17 +49,18 @@ std::shared_ptr<const AclRules> AccessValidator::rules() const {
 }
 
 bool AccessValidator::reload_if_changed() {
-  const FileStamp stamp = stamp_of(path_);
-  if (!stamp.ok) return false;  // a file being replaced; try again on the next poll
+  // The content decides, not mtime and size: an edit that keeps the size within one tick of the file
+  // system's clock leaves both unchanged (upstream's FileWatchService compares an MD5 of the content).
+  const std::optional<std::string> text = read_text(path_);
+  if (!text) return false;  // a file being replaced; try again on the next poll
   {
     std::lock_guard lock(rules_mutex_);
-    if (stamp.mtime == loaded_mtime_ && stamp.size == loaded_size_) return false;
-    // Remember the stamp even when the file is bad, so that one bad edit is reported once.
-    loaded_mtime_ = stamp.mtime;
-    loaded_size_ = stamp.size;
+    if (*text == loaded_text_) return false;
+    // Remember the text even when it is bad, so that one bad edit is reported once.
+    loaded_text_ = *text;
   }
   try {
-    auto fresh = std::make_shared<const AclRules>(load_acl_rules(path_));
+    auto fresh = std::make_shared<const AclRules>(parse_acl_rules(*text, path_));
     const std::size_t accounts = fresh->accounts.size();
     {
       std::lock_guard lock(rules_mutex_);
@@ -119,17 +120,20 @@ std::optional<std::string> AccessValidator::decide(const AclRules& rules, const 
   const auto account_it = rules.accounts.find(std::string(*access_key));
   if (account_it == rules.accounts.end()) return "No acl config for " + std::string(*access_key);
   const Account& account = account_it->second;
-  if (account.white_remote_address.matches(address)) return std::nullopt;
+  const bool needs_admin_account = admin_only || needs_admin(request.code);
+  // Upstream: an address in the account's whiteRemoteAddress needs no signature and skips every other check.
+  // The name server's admin-only codes (ours) still need an admin account from such an address.
+  if (account.white_remote_address.matches(address)) {
+    if (admin_only && !account.admin) return need_admin_remark(request.code, account.access_key);
+    return std::nullopt;
+  }
 
   const std::string expected = hmac_sha1_base64(account.secret_key, signed_content(request));
   const auto signature = request.ext_fields.get(kSignatureField);
   if (!signature || !constant_time_equal(expected, *signature)) {
     return "Check signature failed for accessKey=" + account.access_key;
   }
-  if ((admin_only || needs_admin(request.code)) && !account.admin) {
-    return "Need admin permission for request code=" + std::to_string(request.code) +
-           ", but accessKey=" + account.access_key + " is not";
-  }
+  if (needs_admin_account && !account.admin) return need_admin_remark(request.code, account.access_key);
   std::string error;
   const auto resources = request_resources(request, &error);
   if (!resources) return error;

@@ -3,13 +3,14 @@
 //
 // Order of checks (upstream PlainPermissionManager.validate): a client address in globalWhiteRemoteAddresses
 // passes; a request without AccessKey is refused; an unknown AccessKey is refused; an address in the
-// account's whiteRemoteAddress passes; the signature must match (compared in constant time); an admin code
-// needs an admin account; every resource the request names needs the permission (permission.h), from
-// topicPerms/groupPerms, else the account's default.
+// account's whiteRemoteAddress passes (with `admin_only`, only when the account is admin); the signature
+// must match (compared in constant time); an admin code needs an admin account; every resource the request
+// names needs the permission (permission.h), from topicPerms/groupPerms, else the account's default.
 //
-// Reload: a watcher thread polls the file's mtime and size every `poll_interval_ms`. A changed file that
-// parses replaces the rules atomically for the next request; one that does not parse is logged with its
-// line and the old rules stay in force. A crash loses nothing: the file is the only state.
+// Reload: a watcher thread reads the file every `poll_interval_ms` and compares it with the text last read
+// (mtime and size can stay the same across a quick edit). A changed file that parses replaces the rules
+// atomically for the next request; one that does not parse is logged with its line and the old rules stay
+// in force. A crash loses nothing: the file is the only state.
 // Refusals are logged once per client address and remark (never with the secret or the signature).
 #pragma once
 
@@ -43,7 +44,7 @@ class AccessValidator {
   std::optional<std::string> check(const remoting::RemotingCommand& request, const std::string& peer_address,
                                    bool admin_only = false);
 
-  // Reloads when the file's mtime or size changed; true when new rules were installed.
+  // Reloads when the file's content changed; true when new rules were installed.
   bool reload_if_changed();
   void start_watching(std::int64_t poll_interval_ms);
   void stop_watching();
@@ -60,8 +61,7 @@ class AccessValidator {
   std::string who_;
   mutable std::mutex rules_mutex_;
   std::shared_ptr<const AclRules> rules_;
-  std::filesystem::file_time_type loaded_mtime_{};
-  std::uintmax_t loaded_size_ = 0;
+  std::string loaded_text_;  // the file's content when it was last read (guarded by rules_mutex_)
 
   std::mutex log_mutex_;
   std::unordered_set<std::string> logged_;

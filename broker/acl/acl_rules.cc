@@ -109,7 +109,9 @@ AclRules parse_acl_rules(std::string_view yaml_text, const std::string& source) 
     throw AclConfigError(source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
   AclRules rules;
-  if (root.IsNull()) return rules;  // an empty file: no accounts, no white list (everything refused)
+  // An empty file is refused like upstream's "file is not data": it is what a reload sees in the middle of an
+  // editor's truncate-and-write, and installing it would lock every client out.
+  if (root.IsNull()) throw AclConfigError(source + ":1: the file is empty (no globalWhiteRemoteAddresses, no accounts)");
   if (!root.IsMap()) fail(source, root, "the file must be a map with globalWhiteRemoteAddresses and accounts");
   try {
     for (const auto& entry : root) {

@@ -14,8 +14,9 @@
 //   dataVersion: ...                     # written by upstream tools; ignored
 //
 // Stricter than upstream on purpose: an unknown key, a perm other than DENY/PUB/SUB/PUB|SUB, a duplicate
-// accessKey or an unreadable address pattern is an error naming the file and line, and the caller keeps the
-// rules it had (a typo must not open or close the broker by surprise).
+// accessKey, an unreadable address pattern or an empty file (upstream refuses that too) is an error naming
+// the file and line, and the caller keeps the rules it had (a typo must not open or close the broker by
+// surprise).
 #pragma once
 
 #include <map>

@@ -39,8 +39,8 @@ std::optional<std::vector<Resource>> request_resources(const remoting::RemotingC
       out.push_back(topic_resource(topic, kPub));
       break;
     }
-    case 36:  // CONSUMER_SEND_MSG_BACK
-      out.push_back(topic_resource(field(request, "originTopic"), kPub));
+    case 36:  // CONSUMER_SEND_MSG_BACK: the group only (4.9.x; 4.7 also wanted originTopic PUB, which a
+              // consumer account with topic SUB does not have, so its retries were refused)
       out.push_back(group_resource(field(request, "group")));
       break;
     case 11:  // PULL_MESSAGE

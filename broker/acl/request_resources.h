@@ -3,7 +3,7 @@
 //
 //   SEND_MESSAGE 10 (topic), SEND_MESSAGE_V2 310 / SEND_BATCH_MESSAGE 320 (b or topic)  topic PUB; a retry or
 //        DLQ topic is checked as its group, SUB
-//   CONSUMER_SEND_MSG_BACK 36      originTopic PUB, group SUB
+//   CONSUMER_SEND_MSG_BACK 36      group SUB (the message goes to the group's retry topic)
 //   PULL_MESSAGE 11                topic SUB, consumerGroup SUB
 //   QUERY_MESSAGE 12               topic SUB
 //   HEART_BEAT 34                  every consumer group SUB, every subscribed topic SUB

@@ -24,7 +24,7 @@ std::string signed_content(const remoting::RemotingCommand& request) {
   std::string content;
   // ExtFields keeps its keys sorted by byte value, which is Java's TreeMap<String> order for ASCII keys.
   for (const auto& [key, value] : request.ext_fields) {
-    if (key == kSignatureField || key == "_UNIQUE_KEY_QUERY") continue;
+    if (key == kSignatureField || key == "_UNIQUE_KEY_QUERY" || key == kForwardedByField) continue;
     content += value;
   }
   content.append(reinterpret_cast<const char*>(request.body.data()), request.body.size());

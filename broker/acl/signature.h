@@ -1,5 +1,6 @@
 // The request signature of upstream's ACL (AclUtils, SessionCredentials), which ali-ons and the Java client
-// compute: HmacSHA1(secretKey, values of all ext fields except `Signature` (and `_UNIQUE_KEY_QUERY`) in the
+// compute: HmacSHA1(secretKey, values of all ext fields except `Signature` (and `_UNIQUE_KEY_QUERY`, and our
+// `rmqForwardedBy`) in the
 // order of their sorted keys, concatenated, followed by the body), Base64-encoded, in the `Signature` ext
 // field, next to `AccessKey`.
 //
@@ -16,6 +17,10 @@ namespace rmq::acl {
 
 inline constexpr const char* kAccessKeyField = "AccessKey";
 inline constexpr const char* kSignatureField = "Signature";
+// Added by a DLedger follower that forwards a client's send to the leader (broker/server/send_forwarder.h)
+// after the client signed it; left out of the signed content so that the leader can check the client's
+// signature. It only marks a request as already forwarded and grants nothing.
+inline constexpr const char* kForwardedByField = "rmqForwardedBy";
 
 // Base64(HmacSHA1(secret_key, content)).
 std::string hmac_sha1_base64(std::string_view secret_key, std::string_view content);
