@@ -8,6 +8,8 @@
 //    ports; the name server and the test's clients stay in the test's namespace, so cutting the peer links
 //    never cuts the clients (the partition a Raft group must survive, as dledger_partition_test.cc does);
 //  * without one: every process on 127.0.0.1 with free ports; partitions are then unavailable.
+// With `store_tmpfs_bytes` > 0 (root only) every node's store root is a tmpfs of that size of its own, so that
+// one node's disk can be filled (fill_disk) and freed (free_disk) without touching the others or the machine.
 //
 // Clients: FaultGroup::Client is one thread's set of connections (one RemotingClient, one connection per
 // node, reconnected on demand). The processes are stopped by the destructor (a paused one is resumed first,
@@ -15,10 +17,14 @@
 // test fails so the evidence survives.
 #pragma once
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -58,7 +64,7 @@ inline std::int64_t ms_since(Clock::time_point from, Clock::time_point to = Cloc
 class FaultGroup {
  public:
   // `lab` may be null (loopback placement). The lab must outlive the group.
-  explicit FaultGroup(test_support::NetnsLab* lab) : lab_(lab) {
+  explicit FaultGroup(test_support::NetnsLab* lab, std::uint64_t store_tmpfs_bytes = 0) : lab_(lab) {
     namesrv_port_ = test_support::free_tcp_port();
     namesrv_ = std::make_unique<test_support::BackgroundProcess>(
         std::vector<std::string>{RMQ_BINARY_DIR "/rmq-namesrv", "--listen-port", std::to_string(namesrv_port_),
@@ -82,6 +88,13 @@ class FaultGroup {
     const std::string namesrv_host = lab_ ? lab_->gateway_ip() : "127.0.0.1";
     for (int i = 0; i < kNodes; ++i) {
       std::filesystem::create_directories(store_root(i));
+      if (store_tmpfs_bytes > 0) {
+        const std::string options = "size=" + std::to_string(store_tmpfs_bytes);
+        if (::mount("tmpfs", store_root(i).c_str(), "tmpfs", 0, options.c_str()) != 0) {
+          throw std::runtime_error("mount tmpfs on " + store_root(i).string() + ": " + std::strerror(errno));
+        }
+        mounted_[i] = true;
+      }
       std::ofstream out(conf_path(i));
       out << "brokerClusterName=FaultCluster\nbrokerName=" << kBrokerName << "\nbrokerIP1=" << host(i)
           << "\nlistenPort=" << broker_ports_[i] << "\nnamesrvAddr=" << namesrv_host << ":" << namesrv_port_ << "\n"
@@ -99,6 +112,9 @@ class FaultGroup {
     for (auto& broker : brokers_) broker.reset();  // before the lab goes (they live in its namespaces)
     namesrv_.reset();
     admin_.reset();
+    for (int i = 0; i < kNodes; ++i) {
+      if (mounted_[i]) ::umount2(store_root(i).c_str(), MNT_DETACH);
+    }
   }
   FaultGroup(const FaultGroup&) = delete;
   FaultGroup& operator=(const FaultGroup&) = delete;
@@ -170,6 +186,26 @@ class FaultGroup {
     ::kill(brokers_[i]->pid(), SIGCONT);
     paused_[i] = false;
   }
+
+  // Fills node i's store file system (its own tmpfs) to the last block with a file "filler"; the bytes taken.
+  std::uint64_t fill_disk(int i) {
+    const auto path = store_root(i) / "filler";
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) throw std::runtime_error("open " + path.string() + ": " + std::strerror(errno));
+    std::uint64_t taken = 0;
+    for (std::uint64_t step = 8 << 20; step >= 4096; step /= 2) {
+      while (::fallocate(fd, 0, static_cast<off_t>(taken), static_cast<off_t>(step)) == 0) taken += step;
+    }
+    ::close(fd);
+    return taken;
+  }
+  void free_disk(int i) {
+    std::error_code ec;
+    std::filesystem::remove(store_root(i) / "filler", ec);
+  }
+  // The exit status of node i if it has ended, else -1.
+  int exit_code(int i) { return brokers_[i] ? brokers_[i]->exit_code() : -1; }
+  bool store_on_tmpfs() const { return mounted_[0]; }
 
   std::string logs() const {
     std::string out = namesrv_ ? namesrv_->log() : "";
@@ -354,6 +390,7 @@ class FaultGroup {
   std::unique_ptr<test_support::BackgroundProcess> namesrv_;
   std::unique_ptr<test_support::BackgroundProcess> brokers_[kNodes];
   bool paused_[kNodes] = {};
+  bool mounted_[kNodes] = {};
   std::unique_ptr<Client> admin_;
 };
 

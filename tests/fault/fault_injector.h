@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -37,6 +38,7 @@ enum class FaultKind {
   kPartitionBridge,  // only the link leader <-> one follower cut (the third node still sees both)
   kPartitionOneWay,  // the leader can no longer send to the followers (they still reach it)
   kPartitionFlap,    // links cut and healed at random every 200-700 ms for a few seconds
+  kDiskFullFollower, // a follower's store file system (its own tmpfs) filled to the last block, then freed
 };
 
 inline const char* name_of(FaultKind k) {
@@ -51,6 +53,7 @@ inline const char* name_of(FaultKind k) {
     case FaultKind::kPartitionBridge: return "partition-bridge";
     case FaultKind::kPartitionOneWay: return "partition-one-way";
     case FaultKind::kPartitionFlap: return "partition-flap";
+    case FaultKind::kDiskFullFollower: return "disk-full-follower";
   }
   return "?";
 }
@@ -88,6 +91,8 @@ class FaultInjector {
   FaultInjector(FaultGroup& group, std::mt19937_64& rng) : group_(group), rng_(rng) {}
 
   const std::vector<PauseWindow>& pauses() const { return pauses_; }
+  // Disk-full victims that had to be restarted to rejoin the group.
+  int fail_stopped() const { return fail_stopped_; }
 
   // Injects `kind`, holds it, undoes it. Returns a one-line description; *why is set (and false returned
   // through `ok`) when the fault could not be injected or undone (no leader to attack, a node that does not
@@ -95,7 +100,8 @@ class FaultInjector {
   std::string inject(FaultKind kind, bool* ok, std::string* why) {
     *ok = true;
     const bool wants_leader = kind == FaultKind::kKillLeader || kind == FaultKind::kKillFollower ||
-                              kind == FaultKind::kPauseLeader || needs_network(kind);
+                              kind == FaultKind::kPauseLeader || kind == FaultKind::kDiskFullFollower ||
+                              needs_network(kind);
     int leader = -1;
     if (wants_leader) {
       const auto deadline = Clock::now() + std::chrono::seconds(20);
@@ -182,6 +188,35 @@ class FaultInjector {
         text += " n" + std::to_string(leader) + "-> followers cut " + std::to_string(cut_ms) + " ms";
         break;
       }
+      case FaultKind::kDiskFullFollower: {
+        const auto full_ms = hold(1500, 4000);
+        const std::uint64_t taken = group_.fill_disk(follower);
+        sleep_ms(full_ms);
+        group_.free_disk(follower);
+        text += " n" + std::to_string(follower) + " (" + std::to_string(taken >> 20) + " MiB filler) for " +
+                std::to_string(full_ms) + " ms";
+        // A full disk is bad input (DESIGN.md 4.7): a clear error, never a crash. A node that died of it is
+        // reported and started again, so the run goes on to check what the others did meanwhile.
+        if (!group_.running(follower)) {
+          *ok = false;
+          *why = "n" + std::to_string(follower) + " exited (status " + std::to_string(group_.exit_code(follower)) +
+                 ") while its disk was full";
+          text += ", and it EXITED";
+          restart(follower, ok, why);
+          *ok = false;
+          break;
+        }
+        // A node whose write failed stops taking part in the group until it is restarted (the runtime's
+        // fail-stop on a store I/O error: "restart it to recover"); give it a moment to show it is still in
+        // (caught up with the leader), else restart it as its log asks an operator to.
+        if (!caught_up(follower, std::chrono::seconds(5))) {
+          ++fail_stopped_;
+          text += "; it stopped taking part (store write failed), restarted";
+          group_.stop(follower);
+          restart(follower, ok, why);
+        }
+        break;
+      }
       case FaultKind::kPartitionFlap: {
         const auto total_ms = hold(2500, 5000);
         const auto end = Clock::now() + std::chrono::milliseconds(total_ms);
@@ -222,8 +257,28 @@ class FaultInjector {
     }
   }
 
+  // Node i's ledger end and committed index reach the leader's committed index within `timeout`.
+  bool caught_up(int i, std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      const int l = group_.leader();
+      auto lr = l < 0 ? std::nullopt : group_.admin().raft(l);
+      auto r = group_.admin().raft(i);
+      if (lr && r && r->end_index >= lr->committed_index && r->committed_index >= lr->committed_index - 1000 &&
+          r->end_index > 0) {
+        // Moving with the leader (within a batch of it), not stuck where the disk filled up.
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        auto again = group_.admin().raft(i);
+        if (again && again->end_index > r->end_index) return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
   FaultGroup& group_;
   std::mt19937_64& rng_;
+  int fail_stopped_ = 0;
   std::vector<PauseWindow> pauses_;
 };
 

@@ -8,8 +8,10 @@
 //   FaultSuite.ProcessFaultsShortRun  SIGKILL of the leader / a follower / two nodes, SIGSTOP of the leader past
 //                                     the election timeout, restart with an abort file; one cycle each
 //                                     (loopback; runs everywhere).
-//   FaultSuite.PartitionsShortRun     leader isolated, random halves, a single link, one-way, flapping; one
-//                                     cycle each. Needs root and iproute2 (network namespaces); skipped otherwise.
+//   FaultSuite.NetworkAndDiskShortRun leader isolated, random halves, a single link, one-way, flapping, and a
+//                                     follower's disk full (its store on a 512 MiB tmpfs, filled, then freed);
+//                                     one cycle each. Needs root and iproute2 (network namespaces, mount);
+//                                     skipped otherwise.
 //   FaultSuite.DISABLED_Soak          every kind the machine allows, RMQ_FAULT_CYCLES cycles (default 100).
 //
 // Every run prints its seed; RMQ_FAULT_SEED=<seed> replays the schedule, and every failure prints the command:
@@ -50,6 +52,7 @@ struct RunConfig {
   std::vector<FaultKind> kinds;
   int cycles = 0;
   bool network = false;   // place the group in network namespaces
+  std::uint64_t store_tmpfs_bytes = 0;  // each store root on a tmpfs of its own (for disk-full)
   bool cycles_from_env = false;
   int producers = 3;
 };
@@ -112,7 +115,7 @@ void run_fault_suite(const RunConfig& config) {
 
   std::unique_ptr<test_support::NetnsLab> lab;
   if (config.network) lab = std::make_unique<test_support::NetnsLab>(kNodes);
-  FaultGroup group(lab.get());
+  FaultGroup group(lab.get(), config.store_tmpfs_bytes);
   // On the way out (also after a failed ASSERT), before the group goes: keep the evidence of a failure.
   struct KeepOnFailure {
     FaultGroup& group;
@@ -229,14 +232,14 @@ void run_fault_suite(const RunConfig& config) {
               "  served %zu messages, the same on all 3 nodes; consumer reads checked %zu; SEND_OK from a resumed "
               "paused leader %zu (lost %zu)\n"
               "  DLedger data byte-identical on 3 nodes for entries %lld..%lld (%lld bytes); longest time without a "
-              "successful send %lld ms\n",
+              "successful send %lld ms; disk-full victims restarted to rejoin %d\n",
               static_cast<unsigned long long>(seed), cycles_done, kinds.str().c_str(), ms_since(run_started) / 1000.0,
               report.acknowledged, report.sent, report.attempts, report.lost, report.duplicates_unexplained,
               report.retried_sends, report.duplicates_retried, report.unacknowledged_stored,
               report.unacknowledged_absent, report.served, load.observed().size(), report.acks_after_resume,
               report.acks_after_resume_lost, static_cast<long long>(regions.first_index),
               static_cast<long long>(regions.common_committed_index), static_cast<long long>(regions.bytes_compared),
-              static_cast<long long>(max_gap_ms));
+              static_cast<long long>(max_gap_ms), injector.fail_stopped());
   EXPECT_EQ(report.lost, 0u);
   EXPECT_GT(report.acknowledged, 0u);
   for (const auto& p : report.problems) ADD_FAILURE() << p;
@@ -253,13 +256,18 @@ TEST(FaultSuite, ProcessFaultsShortRun) {
   run_fault_suite(config);
 }
 
-TEST(FaultSuite, PartitionsShortRun) {
+// 512 MiB per node: the DLedger index file (160 MiB) and a few hundred 1 MiB data files, allocated on tmpfs.
+constexpr std::uint64_t kStoreTmpfsBytes = 512ull << 20;
+
+TEST(FaultSuite, NetworkAndDiskShortRun) {
   if (auto why = test_support::NetnsLab::unavailable_reason()) GTEST_SKIP() << *why;
   RunConfig config;
-  config.test_name = "PartitionsShortRun";
+  config.test_name = "NetworkAndDiskShortRun";
   config.kinds = network_faults();
+  config.kinds.push_back(FaultKind::kDiskFullFollower);
   config.cycles = static_cast<int>(config.kinds.size());
   config.network = true;
+  config.store_tmpfs_bytes = kStoreTmpfsBytes;
   run_fault_suite(config);
 }
 
@@ -270,6 +278,8 @@ TEST(FaultSuite, DISABLED_Soak) {
   config.network = !test_support::NetnsLab::unavailable_reason().has_value();
   if (config.network) {
     for (auto k : network_faults()) config.kinds.push_back(k);
+    config.kinds.push_back(FaultKind::kDiskFullFollower);
+    config.store_tmpfs_bytes = kStoreTmpfsBytes;
   } else {
     std::printf("soak without partitions: %s\n", test_support::NetnsLab::unavailable_reason()->c_str());
   }
