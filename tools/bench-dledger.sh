@@ -11,12 +11,16 @@
 # Nothing asserts a figure. Every process is stopped (rmqctl stop, then SIGKILL of what is left of this run's
 # pid files) and the directory removed on exit.
 #   BENCH_SECONDS (15) per produce run, BENCH_ROUNDS (10), BENCH_CATCHUP_MB (256), BENCH_DIR (mktemp; kept if set)
+#   BENCH_PARTS (all): a comma list of single,async,catchup,failover,sync to run only those parts, e.g.
+#   BENCH_PARTS=single,async for the produce ratio alone (the parts that run keep the order above).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 SECONDS_PER_RUN=${BENCH_SECONDS:-15}
 ROUNDS=${BENCH_ROUNDS:-10}
 CATCHUP_MB=${BENCH_CATCHUP_MB:-256}
+PARTS=${BENCH_PARTS:-single,async,catchup,failover,sync}
+want() { [[ ",$PARTS," == *",$1,"* ]]; }
 SIZE=1024
 INFLIGHT=64
 TOPIC=BenchTopic
@@ -61,7 +65,7 @@ for _ in range(2000):
 print(" ".join(map(str, got)))
 PY
 }
-result() { grep '^RESULT' "$1" | tail -1; }
+result() { grep -s '^RESULT' "$1" | tail -1 || true; }
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<< "$1"; }
 
 # produce <label> <namesrv>: a warm-up that creates the topic, then BENCH_SECONDS of 1 KiB x 64 in flight.
@@ -73,6 +77,7 @@ produce() {
     --duration "$SECONDS_PER_RUN" | tee "$WORK/produce-$1.out" || true
 }
 
+if want single; then
 echo "== 1. single node, plain mode, ASYNC_FLUSH"
 read -r NS1 BR1 <<<"$(free_ports 2)"
 mkdir -p "$WORK/single/conf"
@@ -92,6 +97,7 @@ conf_dirs+=("$WORK/single/conf")
 "$BIN/rmqctl" start --conf-dir "$WORK/single/conf" --wait 60 > "$WORK/single-start.out"
 produce single "127.0.0.1:$NS1"
 "$BIN/rmqctl" stop --conf-dir "$WORK/single/conf" --timeout 60 > /dev/null
+fi
 
 # group <name> <flushDiskType>: configs for a 3-node group on fresh stores, with its own name server port.
 group() {
@@ -108,21 +114,29 @@ group() {
   "$BIN/rmqctl" start --conf-dir "$GROUP_CONF" --wait 60 > "$WORK/$1-start.out"
 }
 
+if want async || want catchup || want failover; then
 echo
 echo "== 2. 3-node DLedger group, ASYNC_FLUSH"
 group async ASYNC_FLUSH
-produce group-async "$GROUP_NS"
+if want async; then produce group-async "$GROUP_NS"; fi
+if want catchup; then
 echo "-- catch-up: rmq-bench catch-up --conf-dir $GROUP_CONF --mb $CATCHUP_MB"
 "$BIN/rmq-bench" catch-up --conf-dir "$GROUP_CONF" --mb "$CATCHUP_MB" | tee "$WORK/catch-up.out" || true
+fi
+if want failover; then
 echo "-- failover: rmq-bench failover --conf-dir $GROUP_CONF --rounds $ROUNDS"
 "$BIN/rmq-bench" failover --conf-dir "$GROUP_CONF" --rounds "$ROUNDS" | tee "$WORK/failover.out" || true
+fi
 "$BIN/rmqctl" stop --conf-dir "$GROUP_CONF" --no-transfer --timeout 60 > /dev/null
+fi
 
+if want sync; then
 echo
 echo "== 3. 3-node DLedger group, SYNC_FLUSH"
 group sync SYNC_FLUSH
 produce group-sync "$GROUP_NS"
 "$BIN/rmqctl" stop --conf-dir "$GROUP_CONF" --no-transfer --timeout 60 > /dev/null
+fi
 
 single=$(result "$WORK/produce-single.out")
 single_rate=$(field "$single" msgs_per_s)
@@ -131,6 +145,7 @@ echo "== summary ($SIZE B bodies, $INFLIGHT in flight, $SECONDS_PER_RUN s each, 
 printf '%-34s %10s %10s %16s\n' system msgs/s p99_ms "ratio to single"
 row() {  # label, output file
   local r; r=$(result "$2")
+  if [ ! -e "$2" ]; then printf '%-34s %s\n' "$1" "(not run: BENCH_PARTS)"; return; fi
   if [ -z "$r" ]; then printf '%-34s %s\n' "$1" "(no result; see the output above)"; return; fi
   local rate; rate=$(field "$r" msgs_per_s)
   printf '%-34s %10s %10s %16s\n' "$1" "$rate" "$(field "$r" p99_ms)" \
@@ -140,7 +155,9 @@ row "single node, plain, ASYNC_FLUSH" "$WORK/produce-single.out"
 row "3-node DLedger group, ASYNC_FLUSH" "$WORK/produce-group-async.out"
 row "3-node DLedger group, SYNC_FLUSH" "$WORK/produce-group-sync.out"
 f=$(result "$WORK/failover.out")
-if [ -n "$f" ]; then
+if ! want failover; then
+  :
+elif [ -n "$f" ]; then
   echo "failover ($(field "$f" rounds) leader SIGKILLs): first SEND_OK median $(field "$f" send_ok_median_ms) ms," \
     "worst $(field "$f" send_ok_worst_ms) ms; new brokerId 0 at the name server median" \
     "$(field "$f" registered_median_ms) ms, worst $(field "$f" registered_worst_ms) ms"
@@ -148,7 +165,9 @@ else
   echo "failover: (no result; see the output above)"
 fi
 c=$(result "$WORK/catch-up.out")
-if [ -n "$c" ]; then
+if ! want catchup; then
+  :
+elif [ -n "$c" ]; then
   echo "catch-up of a restarted follower: $(field "$c" bytes) bytes, $(field "$c" mb_per_s) MB/s from its first" \
     "answer, $(field "$c" mb_per_s_from_launch) MB/s from launch (start and recovery included)"
 else

@@ -122,6 +122,7 @@ class DLedgerNode final : public store::DLedgerReplicator {
   void run();
   void handle_proposal(Proposal& proposal);
   void handle_batch(raft::Batch batch);
+  void write_entries(const std::vector<raft::Entry>& entries);
   void apply_commit(raft::Index commit_index);
   void expire_pending(Clock::time_point now);
   void fail_pending(store::ReplicateStatus status);
@@ -146,6 +147,8 @@ class DLedgerNode final : public store::DLedgerReplicator {
   std::unique_ptr<raft::RaftCore> core_;
   store::DLedgerHardState persisted_hard_state_;
   std::deque<PendingAppend> pending_;
+  std::vector<store::DLedgerEntryRef> run_refs_;  // write_entries' buffers, reused
+  std::vector<common::Bytes> noop_bodies_;
   std::vector<std::pair<DoneFn, std::vector<store::ReplicatedEntry>>> deferred_;  // guarded by store_mu_
   raft::Index applied_commit_ = 0;
   std::int64_t last_told_commit_ = -2;  // what the commit listener was last told

@@ -134,25 +134,28 @@ namespace {
 constexpr std::size_t kMaxPendingUnitBytes = 64 * 1024;  // 2048 units per index write
 }  // namespace
 
-void DLedgerEntryStore::write_entry(const DLedgerEntryHeader& header) {
+void DLedgerEntryStore::write_run() {
   // The index units of every entry in the files before the last are durable (header comment): write and sync
   // them as the data moves on to a new file.
   if (data_.append_opens_file(static_cast<std::int64_t>(scratch_.size()))) {
     write_pending_units();
     index_.sync();
   }
+  const DLedgerEntryHeader& first = run_headers_.front();
   const std::int64_t pos = data_.append(scratch_);
-  if (pos != header.pos) {
-    throw std::logic_error("entry " + std::to_string(header.index) + " landed at " + std::to_string(pos) +
-                           ", not at its pos " + std::to_string(header.pos));
+  if (pos != first.pos) {
+    throw std::logic_error("entry " + std::to_string(first.index) + " landed at " + std::to_string(pos) +
+                           ", not at its pos " + std::to_string(first.pos));
   }
-  if (pending_units_.empty()) pending_first_index_ = header.index;
-  const std::size_t at = pending_units_.size();
-  pending_units_.resize(at + kDLedgerIndexUnitBytes);
-  encode_index_unit(index_unit_for(header), std::span<std::uint8_t>(pending_units_).subspan(at));
-  end_index_ = header.index;
-  end_term_ = header.term;
-  if (begin_index_ == -1) begin_index_ = header.index;
+  for (const DLedgerEntryHeader& header : run_headers_) {
+    if (pending_units_.empty()) pending_first_index_ = header.index;
+    const std::size_t at = pending_units_.size();
+    pending_units_.resize(at + kDLedgerIndexUnitBytes);
+    encode_index_unit(index_unit_for(header), std::span<std::uint8_t>(pending_units_).subspan(at));
+    end_index_ = header.index;
+    end_term_ = header.term;
+    if (begin_index_ == -1) begin_index_ = header.index;
+  }
   if (pending_units_.size() >= kMaxPendingUnitBytes) write_pending_units();
 }
 
@@ -190,25 +193,99 @@ DLedgerEntry DLedgerEntryStore::append_as_leader(std::int64_t term, common::Byte
   if (hook) hook(entry.pos, entry.body);
   scratch_.clear();
   encode_entry(entry, scratch_);
-  guarded([&] { write_entry(entry.header()); });
+  run_headers_.assign(1, entry.header());
+  guarded([&] { write_run(); });
+  run_headers_.clear();
   return entry;
 }
 
+DLedgerEntryHeader DLedgerEntryRef::header() const {
+  DLedgerEntryHeader h;
+  h.magic = magic;
+  h.size = static_cast<std::int32_t>(size_bytes());
+  h.index = index;
+  h.term = term;
+  h.pos = pos;
+  h.channel = channel;
+  h.chain_crc = chain_crc;
+  h.body_crc = body_crc;
+  h.body_len = static_cast<std::int32_t>(body.size());
+  return h;
+}
+
 DLedgerAppendStatus DLedgerEntryStore::append_as_follower(const DLedgerEntry& entry) {
+  DLedgerEntryRef ref;
+  ref.magic = entry.magic;
+  ref.index = entry.index;
+  ref.term = entry.term;
+  ref.pos = entry.pos;
+  ref.channel = entry.channel;
+  ref.chain_crc = entry.chain_crc;
+  ref.body_crc = entry.body_crc;
+  ref.body = entry.body;
+  return append_run_as_follower(std::span<const DLedgerEntryRef>(&ref, 1)).status;
+}
+
+DLedgerRunAppendResult DLedgerEntryStore::append_run_as_follower(std::span<const DLedgerEntryRef> entries) {
   check_usable();
-  const auto size = static_cast<std::int64_t>(entry.size_bytes());
-  if (entry.magic != kDLedgerMagic || entry.index < 0 || entry.term < 0 || entry.pos < 0 ||
-      entry.size_bytes() > kDLedgerMaxEntryBytes ||
-      size + static_cast<std::int64_t>(kDLedgerBlankMinBytes) > data_.file_size_bytes()) {
-    return DLedgerAppendStatus::kBadEntry;
-  }
-  if (entry.index != end_index_ + 1) return DLedgerAppendStatus::kInconsistentIndex;
-  if (entry.term < end_term_) return DLedgerAppendStatus::kTermBelowLast;
-  if (entry.pos != data_.next_append_pos(size)) return DLedgerAppendStatus::kInconsistentPos;
+  DLedgerRunAppendResult result;
+  const auto spare = static_cast<std::int64_t>(kDLedgerBlankMinBytes);
   scratch_.clear();
-  encode_entry(entry, scratch_);
-  guarded([&] { write_entry(entry.header()); });
-  return DLedgerAppendStatus::kOk;
+  run_headers_.clear();
+  std::int64_t run_file_end = 0;  // where the data file that the run lands in ends
+  auto write = [&] {
+    if (run_headers_.empty()) return;
+    try {
+      guarded([&] { write_run(); });
+    } catch (...) {
+      scratch_.clear();
+      run_headers_.clear();
+      throw;
+    }
+    result.written += run_headers_.size();
+    scratch_.clear();
+    run_headers_.clear();
+  };
+  auto stop = [&](DLedgerAppendStatus status) {
+    write();
+    result.status = status;
+    return result;
+  };
+  for (const DLedgerEntryRef& entry : entries) {
+    const auto size = static_cast<std::int64_t>(entry.size_bytes());
+    if (entry.magic != kDLedgerMagic || entry.index < 0 || entry.term < 0 || entry.pos < 0 ||
+        entry.size_bytes() > kDLedgerMaxEntryBytes || size + spare > data_.file_size_bytes()) {
+      return stop(DLedgerAppendStatus::kBadEntry);
+    }
+    std::int64_t expected_pos = -1;
+    if (!run_headers_.empty()) {
+      // The log as the run leaves it: the run's last entry ends it.
+      const DLedgerEntryHeader& last = run_headers_.back();
+      if (entry.index != last.index + 1) return stop(DLedgerAppendStatus::kInconsistentIndex);
+      if (entry.term < last.term) return stop(DLedgerAppendStatus::kTermBelowLast);
+      const std::int64_t run_end = last.pos + last.size;
+      if (run_end + size + spare <= run_file_end) {
+        expected_pos = run_end;
+      } else {
+        write();  // the entry goes to the next file, after a blank: the run so far is written first
+      }
+    }
+    if (run_headers_.empty()) {
+      if (entry.index != end_index_ + 1) return stop(DLedgerAppendStatus::kInconsistentIndex);
+      if (entry.term < end_term_) return stop(DLedgerAppendStatus::kTermBelowLast);
+      expected_pos = data_.next_append_pos(size);
+      run_file_end = expected_pos == data_.write_pos() ? expected_pos + data_.room_in_file()
+                                                       : expected_pos + data_.file_size_bytes();
+    }
+    if (entry.pos != expected_pos) return stop(DLedgerAppendStatus::kInconsistentPos);
+    run_headers_.push_back(entry.header());
+    const std::size_t at = scratch_.size();
+    scratch_.resize(at + kDLedgerHeaderBytes);
+    encode_entry_header(run_headers_.back(), std::span<std::uint8_t>(scratch_).subspan(at));
+    scratch_.insert(scratch_.end(), entry.body.begin(), entry.body.end());
+  }
+  write();
+  return result;
 }
 
 DLedgerIndexUnit DLedgerEntryStore::read_index_unit(std::int64_t index) const {

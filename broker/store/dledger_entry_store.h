@@ -45,6 +45,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "broker/common/file_system.h"
 #include "broker/store/dledger_body_check.h"
@@ -79,6 +80,28 @@ enum class DLedgerAppendStatus {
 };
 const char* to_string(DLedgerAppendStatus status);
 
+// An entry to write as a follower, its body viewed rather than owned (append_run_as_follower): the fields of
+// DLedgerEntry.
+struct DLedgerEntryRef {
+  std::int32_t magic = kDLedgerMagic;
+  std::int64_t index = -1;
+  std::int64_t term = -1;
+  std::int64_t pos = -1;
+  std::int32_t channel = 0;
+  std::int32_t chain_crc = 0;
+  std::int32_t body_crc = 0;
+  common::ByteSpan body;
+  std::size_t size_bytes() const { return kDLedgerHeaderBytes + body.size(); }
+  DLedgerEntryHeader header() const;
+};
+
+// What append_run_as_follower did: how many entries (a prefix of the run) it wrote, and why it stopped
+// before the rest (kOk when it wrote them all).
+struct DLedgerRunAppendResult {
+  std::size_t written = 0;
+  DLedgerAppendStatus status = DLedgerAppendStatus::kOk;
+};
+
 // Runs on the leader after pos is assigned and before the entry is written, on the body bytes (RocketMQ
 // patches PHYSICALOFFSET here: write_commitlog_physical_offset).
 using DLedgerAppendHook = std::function<void(std::int64_t entry_pos, std::span<std::uint8_t> body)>;
@@ -98,6 +121,11 @@ class DLedgerEntryStore {
   DLedgerEntry append_as_leader(std::int64_t term, common::ByteSpan body, const DLedgerAppendHook& hook = {});
   // Writes a leader's entry as it is, if its index and pos are the ones this log expects next.
   DLedgerAppendStatus append_as_follower(const DLedgerEntry& entry);
+  // The same for a run of entries, each checked as append_as_follower checks it against the log as the entries
+  // before it in the run leave it; the longest valid prefix is written. Entries that land in one data file go
+  // to the kernel in one write (one pwrite per run and file instead of one per entry): the Raft runtime writes
+  // every batch of entries with it. What a crash leaves is what it leaves after the same appends one by one.
+  DLedgerRunAppendResult append_run_as_follower(std::span<const DLedgerEntryRef> entries);
 
   // The entry at index, or nullopt outside [begin_index(), end_index()]. Throws DLedgerCorruption when the
   // index unit and the data disagree.
@@ -141,7 +169,10 @@ class DLedgerEntryStore {
   template <typename F>
   void guarded(F&& f);
   void cut_back_to_synced_end();
-  void write_entry(const DLedgerEntryHeader& header);  // scratch_ holds the encoded entry
+  // Writes the entries encoded in scratch_ (their headers in run_headers_, all in one data file, the first at
+  // run_headers_.front().pos) and collects their index units.
+  void write_run();
+  DLedgerAppendStatus check_follower_entry(const DLedgerEntryRef& entry) const;
   // Writes the collected index units to the index files (not synced).
   void write_pending_units();
   DLedgerIndexUnit read_index_unit(std::int64_t index) const;
@@ -158,6 +189,7 @@ class DLedgerEntryStore {
   std::int64_t committed_index_ = -1;
   std::string failure_;  // non-empty once poisoned
   common::Bytes scratch_;
+  std::vector<DLedgerEntryHeader> run_headers_;
   // Index units of entries [pending_first_index_, end_index_] not yet written; empty when all are.
   common::Bytes pending_units_;
   std::int64_t pending_first_index_ = -1;
