@@ -35,6 +35,14 @@ class DLedgerLogStorage final : public raft::LogStorage {
   raft::Term term(raft::Index index) const override;
   void entries(raft::Index lo, raft::Index hi, std::size_t max_bytes, std::vector<raft::Entry>& out) const override;
 
+  // The entry at `index` if it is among the recent entries kept in memory, else nullptr (valid until the next
+  // appended() or truncated_from()). Readers of committed entries (the dispatcher, through
+  // DLedgerNode::read_entries) take them from here instead of reading the files back.
+  const raft::Entry* recent_entry(raft::Index index) const {
+    if (recent_.empty() || index < entries_first_ || index >= entries_first_ + recent_.size()) return nullptr;
+    return &recent_[index - entries_first_];
+  }
+
   // The runtime calls these after it changed the durable state.
   void set_hard_state(const raft::HardState& hard_state) { hard_state_ = hard_state; }
   void appended(const raft::Entry& entry);
