@@ -78,6 +78,12 @@ StopResult stop_group(const std::vector<NodeConfig>& nodes, const StopOptions& o
   if (options.node && options.transfer_leadership && selected.front()->dledger() && nodes.size() > 1 &&
       proven_broker_process(options.proc_root, *selected.front())) {
     result.transferred_to = hand_over_leadership(nodes, *selected.front(), options, result.messages);
+    if (!result.transferred_to.empty() && options.route_wait_ms > 0) {
+      result.messages.push_back("waiting " + std::to_string(options.route_wait_ms) +
+                                " ms (--route-wait) for the clients to route to " + result.transferred_to +
+                                "; meanwhile " + selected.front()->node_id + " forwards their sends");
+      std::this_thread::sleep_for(std::chrono::milliseconds(options.route_wait_ms));
+    }
   }
 
   std::vector<ProcessInfo> to_stop;

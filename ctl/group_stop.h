@@ -13,7 +13,11 @@
 // (lag 0 when there is one) with our request DLEDGER_TRANSFER_LEADERSHIP (RocketMQ 4.x has none), and waits up
 // to transfer_wait_ms until another node leads and is writable; only then the old leader gets SIGTERM, so
 // producers see a planned hand-over, not a crash. If the transfer does not complete in time, the node is
-// stopped anyway and the group elects a leader (a failover), which the report says.
+// stopped anyway and the group elects a leader (a failover), which the report says. After a hand-over,
+// route_wait_ms (--route-wait, default 0) passes before the SIGTERM: meanwhile the old leader, now a
+// follower, forwards the sends of producers whose route still names it (send_forwarder.h), and the producers
+// refresh their routes (every 30 s in ali-ons and the Java client); with --route-wait 30 they have all moved
+// to the new leader before the old one closes its port, and none sees a failed send.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +36,7 @@ struct StopOptions {
   std::filesystem::path proc_root = "/proc";
   bool transfer_leadership = true;
   std::int64_t transfer_wait_ms = 10000;
+  std::int64_t route_wait_ms = 0;  // --route-wait: after a hand-over, before the SIGTERM
 };
 
 struct StopNodeOutcome {

@@ -142,9 +142,20 @@ void BrokerController::start() {
     forward_options.max_inflight = config_.dleger_forward_max_inflight;
     forward_options.timeout_ms = config_.dleger_forward_timeout_ms;
     forward_options.self_address = config_.store_host_address();
-    forwarder_ = std::make_unique<SendForwarder>(
-        forward_options, [this] { return leader_book_->address(); },
-        [this](const std::string& address) { leader_book_->stale(address); });
+    SendForwardHooks hooks;
+    hooks.leader_address = [this](bool may_look_up) { return leader_book_->address(may_look_up); };
+    hooks.leader_known = [this] { return leader_book_->leader_known(); };
+    hooks.writable = [this] { return services_->role().writable(); };
+    hooks.stale = [this](const std::string& address) { leader_book_->stale(address); };
+    // Back on the send pool, as a send that just arrived (send_ exists before any request can come).
+    hooks.process_locally = [this](remoting::RemotingCommand request, remoting::Responder responder,
+                                   ForwardClock::time_point deadline) {
+      auto shared = std::make_shared<remoting::RemotingCommand>(std::move(request));
+      services_->send_pool().submit([this, shared, responder, deadline] {
+        send_->process_again(std::move(*shared), responder, deadline);
+      });
+    };
+    forwarder_ = std::make_unique<SendForwarder>(forward_options, std::move(hooks));
     services_->set_send_forwarder(forwarder_.get());
   }
   try {

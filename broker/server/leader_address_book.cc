@@ -18,7 +18,9 @@ LeaderAddressBook::LeaderAddressBook(std::string self_address, LeaderIdFn leader
       lookup_(std::move(lookup)),
       options_(options) {}
 
-std::string LeaderAddressBook::address() {
+bool LeaderAddressBook::leader_known() const { return leader_id_ && !leader_id_().empty(); }
+
+std::string LeaderAddressBook::address(bool may_look_up) {
   const std::string leader = leader_id_ ? leader_id_() : std::string();
   if (leader.empty()) return {};
   const auto now = std::chrono::steady_clock::now();
@@ -29,7 +31,7 @@ std::string LeaderAddressBook::address() {
     next_lookup_ = {};  // a new leader: look at once
   }
   if (!cached_address_.empty() && now < cached_until_) return cached_address_;
-  if (now < next_lookup_) return cached_address_;  // may be "" (none known yet)
+  if (!may_look_up || now < next_lookup_) return cached_address_;  // may be "" (none known yet)
   next_lookup_ = now + std::chrono::milliseconds(options_.min_lookup_interval_ms);
   ++lookups_;
   lock.unlock();

@@ -8,10 +8,11 @@
 // - the cached address expires after ttl_ms, and stale() drops it at once (the forwarder calls it when that
 //   address answered 14 or could not be reached: the name servers may still have named the old leader);
 // - a lookup happens at most once per min_lookup_interval_ms, so a leaderless minute costs the name servers
-//   a few requests, not one per send; in between, "" (no leader known) is answered;
-// - this broker's own address is never the answer.
-// Thread-safe; a lookup runs on the calling thread (a send pool thread), at most lookup_timeout_ms per name
-// server. Nothing is persisted.
+//   a few requests a second, not one per send; in between, what is cached ("" when none) is answered;
+// - this broker's own address is never the answer (right after a hand-over the name servers may still name
+//   it: the new leader registers as brokerId 0 only once it caught up, dledger_role_handler.h).
+// Thread-safe; a lookup runs on the calling thread (the forwarder's own thread, send_forwarder.h), at most
+// lookup_timeout_ms per name server. Nothing is persisted.
 #pragma once
 
 #include <chrono>
@@ -27,7 +28,7 @@ struct BrokerConfig;
 
 struct LeaderAddressOptions {
   std::int64_t ttl_ms = 3000;
-  std::int64_t min_lookup_interval_ms = 100;
+  std::int64_t min_lookup_interval_ms = 50;
 };
 
 class LeaderAddressBook {
@@ -39,7 +40,10 @@ class LeaderAddressBook {
 
   LeaderAddressBook(std::string self_address, LeaderIdFn leader_id, LookupFn lookup, LeaderAddressOptions options = {});
 
-  std::string address();
+  // The leader's address; may_look_up=false never blocks (the cached address or "").
+  std::string address(bool may_look_up = true);
+  // A Raft leader other than this node is known.
+  bool leader_known() const;
   void stale(const std::string& address);
   std::uint64_t lookups() const;
 

@@ -145,15 +145,30 @@ void SendMessageProcessor::register_on(remoting::RemotingServer& server) {
                           });
 }
 
-void SendMessageProcessor::process_send(remoting::RemotingCommand request, const remoting::Responder& responder) {
+void SendMessageProcessor::process_again(remoting::RemotingCommand request, const remoting::Responder& responder,
+                                         ForwardClock::time_point forward_deadline) {
+  guarded(responder, [&] {
+    if (request.code == remoting::request_code::kConsumerSendMsgBack) {
+      process_send_back(std::move(request), responder);
+    } else {
+      process_send(std::move(request), responder, forward_deadline);
+    }
+  });
+}
+
+void SendMessageProcessor::process_send(remoting::RemotingCommand request, const remoting::Responder& responder,
+                                        std::optional<ForwardClock::time_point> forward_deadline) {
   const BrokerConfig& config = services_.config();
   SendHeader header = parse_send_header(request);
+  // The forwarder, when a send this node cannot store goes to the leader (DLedger mode, send_forwarder.h).
+  SendForwarder* const forwarder =
+      SendForwarder::was_forwarded(request) ? nullptr : services_.send_forwarder();
   // Only a writable master stores a send (dledger-group.md 2.3): a follower, a candidate and a leader still
   // catching up answer 14 before anything is created or written, never a silent write.
   if (!services_.role().writable()) {
-    // DLedger mode: the leader stores it, this follower relays its answer (send_forwarder.h).
-    if (SendForwarder* forwarder = services_.send_forwarder(); forwarder && !SendForwarder::was_forwarded(request)) {
-      forwarder->forward(std::move(request), responder);
+    // DLedger mode: the leader stores it, this node relays its answer.
+    if (forwarder != nullptr) {
+      forwarder->forward(std::move(request), responder, forward_deadline);
       return;
     }
     responder.respond(rc::kServiceNotAvailable, service_not_available_remark(config));
@@ -266,7 +281,17 @@ void SendMessageProcessor::process_send(remoting::RemotingCommand request, const
   put_property(properties, prop::kCluster, config.broker_cluster_name);
 
   const store::HostAddress born_host = born_host_of(responder);
-  auto done = [responder, queue_id, topic, this](const store::PutResult& result) {
+  // Kept until the put answers, for the forwarder if the store refuses it as not the leader; the record gets
+  // a copy of the body then.
+  std::shared_ptr<remoting::RemotingCommand> original;
+  if (forwarder != nullptr) original = std::make_shared<remoting::RemotingCommand>(std::move(request));
+  remoting::RemotingCommand& req = original ? *original : request;
+  auto done = [responder, queue_id, topic, this, forwarder, original,
+               forward_deadline](const store::PutResult& result) {
+    if (result.not_leader && original) {
+      forwarder->forward(std::move(*original), responder, forward_deadline, /*refused_locally=*/true);
+      return;
+    }
     auto [code, remark] = send_status_answer(result, services_.config());
     remoting::RemotingCommand response;
     response.code = code;
@@ -293,7 +318,11 @@ void SendMessageProcessor::process_send(remoting::RemotingCommand request, const
     record.born_timestamp_ms = header.born_timestamp_ms;
     record.born_host = born_host;
     record.reconsume_times = header.reconsume_times;
-    record.body = std::move(request.body);
+    if (original) {
+      record.body = original->body;
+    } else {
+      record.body = std::move(request.body);
+    }
     record.properties = store::format_properties(properties);
     if (record.properties.size() > 32767) {
       responder.respond(rc::kMessageIllegal, "the message properties length " +
@@ -310,7 +339,7 @@ void SendMessageProcessor::process_send(remoting::RemotingCommand request, const
     responder.respond(rc::kMessageIllegal, "batch request does not support retry group " + topic);
     return;
   }
-  auto decoded = store::decode_batch_items(request.body);
+  auto decoded = store::decode_batch_items(req.body);
   if (!decoded.ok) {
     responder.respond(rc::kMessageIllegal, "bad batch body: " + decoded.error);
     return;

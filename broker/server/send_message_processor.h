@@ -6,12 +6,22 @@
 // (born host = the peer's IPv4 address, CLUSTER added, DELAY moved to the schedule topic) -> the store's
 // asynchronous put -> the answer from the store's callback (msgId, queueId, queueOffset, MSG_REGION,
 // TRACE_ON). The I/O thread only queues the request on the send pool; the pool thread never waits for the
-// flush: the store answers through the Responder from whatever thread completes the put. A crash before the callback means the client gets no answer and retries; a crash
-// after it cannot lose the message (message_store.h crash contract).
+// flush: the store answers through the Responder from whatever thread completes the put. A crash before the
+// callback means the client gets no answer and retries; a crash after it cannot lose the message
+// (message_store.h crash contract).
+//
+// DLedger mode with dLegerForwardSends: a send this node cannot store goes to the forwarder (send_forwarder.h)
+// instead of being answered 14: when the node is not writable, and when its store refused the put because
+// the node is not the leader (PutResult::not_leader: a leadership transfer, a step-down). For the second case
+// the request is kept (moved into a shared copy) until the put answered. A send another broker forwarded
+// here is never forwarded again: it is answered 14 and the forwarding broker retries.
 #pragma once
+
+#include <optional>
 
 #include "broker/remoting/remoting_server.h"
 #include "broker/server/broker_services.h"
+#include "broker/server/send_forwarder.h"
 
 namespace rmq::server {
 
@@ -21,8 +31,15 @@ class SendMessageProcessor {
 
   void register_on(remoting::RemotingServer& server);
 
-  void process_send(remoting::RemotingCommand request, const remoting::Responder& responder);
+  // `forward_deadline`: set for a send the forwarder hands back to be processed here again (this node became
+  // writable while it waited); a refusal then goes back to the forwarder with the same deadline.
+  void process_send(remoting::RemotingCommand request, const remoting::Responder& responder,
+                    std::optional<ForwardClock::time_point> forward_deadline = std::nullopt);
   void process_send_back(remoting::RemotingCommand request, const remoting::Responder& responder);
+  // What SendForwardHooks::process_locally runs (on the send pool): a send or send-back by its code; every
+  // exception answered (guarded).
+  void process_again(remoting::RemotingCommand request, const remoting::Responder& responder,
+                     ForwardClock::time_point forward_deadline);
 
  private:
   BrokerServices& services_;

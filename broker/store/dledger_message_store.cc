@@ -414,13 +414,17 @@ void DLedgerMessageStore::put_records(std::vector<MessageRecord> records, PutCal
       if (shut_down_.load()) return failure(PutStatus::kServiceNotAvailable, "message store is shut down");
       const ReplicaStatus st = replicator_.status();
       if (st.role != ReplicaRole::kLeader) {
-        return failure(PutStatus::kServiceNotAvailable,
-                       "not the DLedger leader" + (st.leader_id.empty() ? "" : " (leader is " + st.leader_id + ")"));
+        PutResult refused = failure(PutStatus::kServiceNotAvailable, "not the DLedger leader" +
+                                                                         (st.leader_id.empty() ? "" : " (leader is " + st.leader_id + ")"));
+        refused.not_leader = true;
+        return refused;
       }
       if (ready_term_.load() != st.term && !try_ready_locked(st)) {
-        return failure(PutStatus::kServiceNotAvailable,
-                       "the new leader is still committing and dispatching its log (term " + std::to_string(st.term) +
-                           ")");
+        PutResult refused = failure(PutStatus::kServiceNotAvailable,
+                                    "the new leader is still committing and dispatching its log (term " +
+                                        std::to_string(st.term) + ")");
+        refused.not_leader = true;
+        return refused;
       }
       const std::int64_t store_time = std::max(now_ms(), last_store_timestamp_ms_);
       const bool to_queue = goes_to_consume_queue(records.front().sys_flag);
@@ -497,6 +501,7 @@ void DLedgerMessageStore::finish_put(const std::shared_ptr<PendingPut>& put,
     if (e.status != ReplicateStatus::kOk) {
       result.status = put_status_of(e.status);
       result.detail = std::string("DLedger append: ") + to_string(e.status);
+      result.not_leader = e.status == ReplicateStatus::kNotLeader;
       break;
     }
   }

@@ -77,6 +77,10 @@ struct PutResult {
   std::int64_t store_timestamp_ms = 0;
   std::vector<std::string> msg_ids;    // offsetMsgId of every record written, in order
   std::string detail;                  // for remarks and logs when status != kOk
+  // DLedger mode: refused (kServiceNotAvailable) because this node is not the leader, or not yet or no
+  // longer able to append as one (a leadership transfer, a step-down before the entries committed). The
+  // broker then forwards the send to the leader (broker/server/send_forwarder.h).
+  bool not_leader = false;
 };
 using PutCallback = std::function<void(const PutResult&)>;
 

@@ -1,5 +1,6 @@
-// `rmqctl stop (-c FILE ... | --conf-dir DIR) [--node ID] [--timeout S] [-o text|json]`: SIGTERM to the
-// brokers rmqctl can prove are the group's (ctl/group_stop.h), wait, report. Never SIGKILL.
+// `rmqctl stop (-c FILE ... | --conf-dir DIR) [--node ID] [--no-transfer] [--route-wait S] [--timeout S]
+// [-o text|json]`: SIGTERM to the brokers rmqctl can prove are the group's (ctl/group_stop.h), wait, report.
+// Never SIGKILL.
 // Exit 0 all stopped (or not running), 1 one did not exit in time, 2 usage, 4 a running node not proven.
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -17,6 +18,7 @@ struct StopArgs {
   NodeArgs nodes;
   std::string node;
   double timeout_s = 60;
+  double route_wait_s = 0;
   bool no_transfer = false;
 };
 
@@ -36,6 +38,7 @@ int run_stop(const StopArgs& args) {
   if (!args.node.empty()) options.node = args.node;
   options.timeout_ms = static_cast<std::int64_t>(args.timeout_s * 1000);
   options.transfer_leadership = !args.no_transfer;
+  options.route_wait_ms = static_cast<std::int64_t>(args.route_wait_s * 1000);
   const ctl::StopResult result = ctl::stop_group(nodes, options);
   for (const auto& m : result.messages) std::cerr << "rmqctl stop: " << m << "\n";
   if (args.nodes.output == "json") {
@@ -73,6 +76,10 @@ void add_stop_command(CLI::App& app, int& exit_code) {
   args->nodes.add_to(*cmd);
   cmd->add_option("--node", args->node, "stop only this node (its dLegerSelfId, or brokerName:brokerId)");
   cmd->add_flag("--no-transfer", args->no_transfer, "stopping the leader alone: do not hand leadership over first");
+  cmd->add_option("--route-wait", args->route_wait_s,
+                  "stopping the leader alone: seconds between the hand-over and the SIGTERM, for the clients' "
+                  "routes to follow (they refresh every 30 s); default 0")
+      ->check(CLI::Range(0.0, 3600.0));
   cmd->add_option("--timeout", args->timeout_s, "seconds to wait for the brokers to exit")->check(CLI::Range(0.0, 86400.0));
   cmd->callback([args, &exit_code] { exit_code = run_stop(*args); });
 }
