@@ -48,7 +48,7 @@ struct CheckReport {
   std::size_t unacknowledged_stored = 0;
   std::size_t unacknowledged_absent = 0;
   std::size_t served = 0;               // messages on the reference node
-  std::size_t acks_after_resume = 0;    // SEND_OK answered by a paused node after it resumed
+  std::size_t acks_after_resume = 0;    // SEND_OK by a paused node, asked before and answered after it resumed
   std::size_t acks_after_resume_lost = 0;
   std::vector<std::string> problems;    // each a violated definition, with the message and place
 
@@ -96,7 +96,7 @@ inline CheckReport check_history(const std::vector<SentMessage>& sent, const std
     for (const auto& a : m.attempts) {
       if (a.code != rc::kSuccess) continue;
       for (const auto& p : pauses) {
-        if (a.node == p.node && a.answered >= p.resumed_at) {
+        if (a.node == p.node && a.issued < p.resumed_at && a.answered >= p.resumed_at) {
           ++r.acks_after_resume;
           if (copies == 0) ++r.acks_after_resume_lost;
           break;

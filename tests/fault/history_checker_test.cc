@@ -113,8 +113,10 @@ TEST(HistoryChecker, NodesMustAgreeAndReadsMustNotChange) {
 
 TEST(HistoryChecker, AcknowledgementsOfAResumedLeaderAreCounted) {
   const auto resumed = Clock::now() - std::chrono::seconds(1);
-  std::vector<SentMessage> s{sent("a", 0, {0}, 0), sent("b", 0, {0}, 1)};
-  const auto c = queues({{0, "a"}});
+  std::vector<SentMessage> s{sent("a", 0, {0}, 0), sent("b", 0, {0}, 1), sent("c", 0, {0}, 2)};
+  // a and b were asked while the node was stopped and answered after SIGCONT; c was asked after.
+  for (int i = 0; i < 2; ++i) s[static_cast<std::size_t>(i)].attempts[0].issued = resumed - std::chrono::seconds(1);
+  const auto c = queues({{0, "a"}, {1, "zz"}, {2, "c"}});
   const auto r = check_history(s, {c, c, c}, 0, {}, {}, {PauseWindow{0, resumed}});
   EXPECT_EQ(r.acks_after_resume, 2u);
   EXPECT_EQ(r.acks_after_resume_lost, 1u);
