@@ -281,11 +281,13 @@ TEST_F(ServerClientTest, ServerRequestToSilentClientTimesOut) {
 }
 
 TEST_F(ServerClientTest, ConnectionLossFailsEveryPendingCall) {
+  // Declared before the client: if an assertion returns early, the client's destructor still fails the
+  // pending calls into `results` (a TSan run caught the callback signalling a destroyed condition variable).
+  Results results;
   std::promise<void> client_saw_close;
   RemotingClient client;
   client.on_connection_closed([&](const std::shared_ptr<Connection>&) { client_saw_close.set_value(); });
   auto connection = client.connect("127.0.0.1", server_.port(), kTimeoutMs);
-  Results results;
   for (int i = 0; i < 3; ++i) connection->invoke_async(make_request(kHold), kTimeoutMs, results.callback(i));
   ASSERT_TRUE(server_.wait_held(3));
   server_.server().connections()[0]->close();
