@@ -167,7 +167,7 @@ TEST(ReviewFixesTest, PropertiesLongerThan32767AreRefusedWith13) {
 }
 
 TEST(ReviewFixesTest, ParseUniquePropertiesKeepsFirstOrderAndLastValue) {
-  const auto list = parse_unique_properties(std::string("A\x01" "1\x02" "B\x01" "2\x02" "A\x01" "3\x02", 18));
+  const auto list = parse_unique_properties(std::string("A\x01" "1\x02" "B\x01" "2\x02" "A\x01" "3\x02"));
   ASSERT_EQ(list.size(), 2u);
   EXPECT_EQ(list[0], (store::Property{"A", "3"}));
   EXPECT_EQ(list[1], (store::Property{"B", "2"}));
