@@ -9,7 +9,8 @@
 //   BackgroundProcess broker({RMQ_BINARY_DIR "/rmq-broker", "-c", conf}, dir / "broker.log");
 //   ASSERT_TRUE(broker.wait_for_port(port, std::chrono::seconds(20))) << broker.log();
 //
-// Header-only; no global state. Throws std::system_error when the program cannot be started.
+// Header-only; the only global state is free_tcp_port's set of ports already handed out. Throws
+// std::system_error when the program cannot be started.
 #pragma once
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -24,6 +25,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <system_error>
@@ -34,37 +38,50 @@ extern char** environ;
 
 namespace rmq::test_support {
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released). A test that needs
-// listenPort - 2 free too (the broker's VIP channel) asks for that with `with_vip_channel`.
+// True when 127.0.0.1:port can be bound right now (nothing listens on it or holds it).
+inline bool port_bindable(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "socket");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// A TCP port on 127.0.0.1 that was free a moment ago. A broker uses listenPort - 2 (its VIP channel) and
+// listenPort + 1 (haListenPort) as well; a test that starts a broker asks for those with `with_vip_channel`.
+//
+// Two rules keep parallel tests from colliding (a broker once failed "Address already in use" because two
+// calls in one test returned the same port, which bind-to-port-0 does not prevent):
+// - ports come from 20000..32767, below Linux's default ephemeral range (32768..60999), so the kernel never
+//   hands one of them out as the source port of an outgoing connection between the moment we probe it and the
+//   moment the child binds it;
+// - a port (and its neighbours) is handed out at most once per test process.
+// Other test processes running at the same time pick at random from the same 12,768 ports, so a clash between
+// processes needs the same pick within the same few milliseconds.
 inline std::uint16_t free_tcp_port(bool with_vip_channel = false) {
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) throw std::system_error(errno, std::generic_category(), "socket");
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof addr;
-    std::uint16_t port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-      port = ntohs(addr.sin_port);
+  static std::mutex mu;
+  static std::set<std::uint16_t> handed_out;
+  static std::mt19937 rng{std::random_device{}() ^ static_cast<unsigned>(::getpid())};
+  std::lock_guard<std::mutex> lock(mu);
+  std::uniform_int_distribution<int> pick(20002, 32766);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const auto port = static_cast<std::uint16_t>(pick(rng));
+    std::vector<std::uint16_t> needed{port};
+    if (with_vip_channel) {
+      needed.push_back(static_cast<std::uint16_t>(port - 2));
+      needed.push_back(static_cast<std::uint16_t>(port + 1));
     }
-    ::close(fd);
-    if (port == 0) continue;
-    if (!with_vip_channel) return port;
-    if (port < 1026) continue;
-    // Check port - 2 as well.
-    const int fd2 = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in vip{};
-    vip.sin_family = AF_INET;
-    vip.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    vip.sin_port = htons(static_cast<std::uint16_t>(port - 2));
-    const bool vip_free = ::bind(fd2, reinterpret_cast<sockaddr*>(&vip), sizeof vip) == 0;
-    ::close(fd2);
-    if (vip_free) return port;
+    bool ok = true;
+    for (const auto p : needed) ok = ok && handed_out.count(p) == 0 && port_bindable(p);
+    if (!ok) continue;
+    handed_out.insert(needed.begin(), needed.end());
+    return port;
   }
-  throw std::runtime_error("free_tcp_port: no free port found");
+  throw std::runtime_error("free_tcp_port: no free port found in 20000..32767");
 }
 
 // True when something accepts TCP connections on 127.0.0.1:port.
