@@ -4,7 +4,8 @@
 // - a symlinked commitlog file is refused up front (exit 4) by check-commitlog and by migrate --dry-run, naming
 //   the file, before anything is copied;
 // - gen-conf --from a FIFO or /dev/zero exits 2 at once instead of hanging while memory grows;
-// - a sparse 100 GiB commitlog file is reported from its size alone: no byte of it is read.
+// - a sparse 100 GiB commitlog file is reported from its size alone: no byte of it is read;
+// - a control character in any argument is refused (exit 2, one line) before anything is written.
 // Every child runs under a timeout, so a hang fails the test instead of the suite.
 #include <sys/stat.h>
 #include <unistd.h>
@@ -174,6 +175,46 @@ TEST_F(RmqctlHardening, ASparseHundredGiBCommitlogFileIsReportedFromItsSizeAlone
   const nlohmann::json j = beside.json();
   EXPECT_EQ(j["timings"]["scan_bytes"], files.size() * kFileSizeBytes);
   EXPECT_TRUE(mentions(j["store"]["problems"].dump(), "10737418240 bytes")) << j["store"]["problems"].dump();
+}
+
+// A control character in any argument (a pasted line break, a tab, an escape sequence) is refused before any
+// command runs: exit 2, one line on stderr naming the option and showing the byte as \xNN, nothing written.
+TEST_F(RmqctlHardening, AControlCharacterInAnyArgumentExitsTwoAndWritesNothing) {
+  const fs::path out = tmp_.path() / "out";
+  const std::string peers = "n0-127.0.0.1:40911;n1-127.0.0.1:40912;n2-127.0.0.1:40913";
+  struct Case {
+    std::vector<std::string> args;
+    std::string named;  // what the message must name
+    std::string shown;  // the bad byte as shown
+  };
+  const std::vector<Case> cases = {
+      {{"gen-conf", "--peers", peers, "--group", "G", "--cluster", "C", "--namesrv", "127.0.0.1:9876", "--store-root",
+        (tmp_.path() / "x\nbrokerRole=SLAVE").string(), "--out", out.string()},
+       "(the value of --store-root)", "\\x0A"},
+      {{"gen-conf", "--peers", peers, "--group", "G\x1b[31mred", "--cluster", "C", "--namesrv", "127.0.0.1:9876",
+        "--store-root", tmp_.path().string(), "--out", out.string()},
+       "(the value of --group)", "\\x1B"},
+      {{"migrate", "--from", "master", "--master-conf", "broker.conf", "--peers", peers,
+        "--target-root=" + (tmp_.path() / "t\tx").string(), "--dry-run"},
+       "(--target-root)", "\\x09"},
+      {{"check-commitlog", "--store", (tmp_.path() / "s\x7f").string()}, "(the value of --store)", "\\x7F"},
+  };
+  for (const Case& c : cases) {
+    const ProcessResult r = rmqctl(c.args);
+    EXPECT_EQ(r.exit_code, 2) << r.describe();
+    EXPECT_TRUE(mentions(r.err, c.named)) << r.err;
+    EXPECT_TRUE(mentions(r.err, c.shown)) << r.err;
+    EXPECT_TRUE(mentions(r.err, "control character")) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "not one line: " << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+  // Nothing was created: not the configs' directory, not a store, not a journal (run.* is the harness's own
+  // capture of the child's stdout and stderr).
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(tmp_.path())) {
+    if (!e.path().filename().string().starts_with("run.")) left.push_back(e.path().filename().string());
+  }
+  EXPECT_TRUE(left.empty()) << left.front();
 }
 
 }  // namespace

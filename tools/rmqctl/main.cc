@@ -3,9 +3,14 @@
 #include <iostream>
 
 #include "broker/common/exit_code.h"
+#include "tools/rmqctl/argument_check.h"
 #include "tools/rmqctl/commands.h"
 
 int main(int argc, char** argv) {
+  if (const auto refused = rmq::tools::find_control_character_argument(argc, argv)) {
+    std::cerr << "rmqctl: " << *refused << "\n";
+    return rmq::common::kExitUsage;
+  }
   CLI::App app{"rmqctl: check, migrate and run RocketMQ Master-Slave to DLedger upgrades"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "rmqctl 0.1.0");
