@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <fstream>
 #include <iterator>
+
+#include "broker/dledger/peer_auth.h"
 
 namespace rmq::dledger {
 namespace {
@@ -47,6 +50,38 @@ bool boolean(const common::JavaProperties& p, const std::string& key, bool fallb
   if (v == "true") return true;
   if (v == "false") return false;
   throw ConfigError(key + "=" + *raw + " is not true or false");
+}
+
+// dLedgerPeerSecret or dLedgerPeerSecretFile (dledger_config.h). Messages name the key or the file, never the
+// secret.
+void read_peer_secret(const common::JavaProperties& p, DLedgerConfig& c) {
+  const auto inline_secret = p.get("dLedgerPeerSecret");
+  const auto file = p.get("dLedgerPeerSecretFile");
+  if (inline_secret && file) {
+    throw ConfigError("dLedgerPeerSecret and dLedgerPeerSecretFile are both set: set one of them");
+  }
+  if (inline_secret) {
+    c.peer_secret = trim(*inline_secret);
+    c.peer_secret_source = "dLedgerPeerSecret";
+  } else if (file) {
+    const std::string path = trim(*file);
+    c.peer_secret_source = "dLedgerPeerSecretFile=" + path;
+    std::ifstream in(path, std::ios::binary);
+    if (path.empty() || !in) throw ConfigError("dLedgerPeerSecretFile=" + path + ": cannot be read");
+    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (content.size() > kMaxPeerSecretBytes + 2) {
+      throw ConfigError("dLedgerPeerSecretFile=" + path + ": over " + std::to_string(kMaxPeerSecretBytes) + " bytes");
+    }
+    while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) content.pop_back();
+    c.peer_secret = std::move(content);
+  } else {
+    return;
+  }
+  if (c.peer_secret.size() < kMinPeerSecretBytes || c.peer_secret.size() > kMaxPeerSecretBytes) {
+    throw ConfigError(c.peer_secret_source + ": the secret is " + std::to_string(c.peer_secret.size()) +
+                      " bytes; it must be " + std::to_string(kMinPeerSecretBytes) + " to " +
+                      std::to_string(kMaxPeerSecretBytes) + " bytes");
+  }
 }
 
 }  // namespace
@@ -96,6 +131,8 @@ DLedgerConfig DLedgerConfig::from_properties(const common::JavaProperties& p) {
   c.checkpoint_interval_ms = number(p, "checkPointInterval", c.checkpoint_interval_ms, 1, kHour);
   c.max_apply_bytes = number(p, "dLedgerMaxApplyBytes", c.max_apply_bytes, 1, 1LL << 30);
 
+  read_peer_secret(p, c);
+
   if (c.tick_interval_ms > c.heartbeat_interval_ms) {
     throw ConfigError("dLedgerTickIntervalMs=" + std::to_string(c.tick_interval_ms) +
                       " must not exceed heartBeatTimeIntervalMs=" + std::to_string(c.heartbeat_interval_ms));
@@ -114,6 +151,7 @@ bool is_dledger_config_key(std::string_view key) {
       "dLedgerElectionTimeoutMs", "dLedgerEnablePreVote",  "dLedgerEnableCheckQuorum",   "maxPendingRequestsNum",
       "maxWaitAckTimeMs",        "maxBatchPushSize",      "dLedgerMaxInflightPushes",   "peerPushThrottlePoint",
       "dLedgerMaxUncommittedBytes", "flushFileInterval",  "checkPointInterval",         "dLedgerMaxApplyBytes",
+      "dLedgerPeerSecret",       "dLedgerPeerSecretFile",
   };
   return std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys);
 }

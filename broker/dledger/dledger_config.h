@@ -33,6 +33,13 @@
 //   flushFileInterval            10         10                   ASYNC_FLUSH: background fsync interval, ms
 //   checkPointInterval           3000       3000                 commit index checkpoint interval, ms
 //   dLedgerMaxApplyBytes         4194304    -                    committed entries handed on per round
+//   dLedgerPeerSecret            (unset)    -                    the group's shared secret: peers prove they
+//                                                                hold it when a connection opens (peer_auth.h)
+//   dLedgerPeerSecretFile        (unset)    -                    the same, read from this file (its content,
+//                                                                trailing CR/LF removed); not with the above
+// The secret must be at least kMinPeerSecretBytes (16) bytes and the same on every member. Unset: peer
+// connections are not authenticated (any process that reaches a peer port may vote and append); the node logs
+// a warning at start. The secret is never logged and not returned by GET_BROKER_CONFIG.
 //
 // A key whose value is not a number in its range is a ConfigError naming the key and the value.
 #pragma once
@@ -70,9 +77,13 @@ struct DLedgerConfig {
   std::int64_t checkpoint_interval_ms = 3000;
   std::int64_t max_apply_bytes = 4 << 20;
 
+  std::string peer_secret;         // empty: peers are not authenticated
+  std::string peer_secret_source;  // "dLedgerPeerSecret" or "dLedgerPeerSecretFile=<path>", for messages
+
   // Reads the keys above. Throws common::ConfigError (naming the key) for a missing group/peers/selfId, a bad
   // peer list, a selfId or preferredLeaderId not in it, a bad number, or timeouts that do not fit together
-  // (heartbeat below the election timeout, tick at most the heartbeat).
+  // (heartbeat below the election timeout, tick at most the heartbeat), both secret keys set, a secret file
+  // that cannot be read, or a secret shorter than 16 bytes.
   static DLedgerConfig from_properties(const common::JavaProperties& properties);
 
   // Ticks, as the Raft core counts time (at least 1; the election timeout at least 2 and above the heartbeat).

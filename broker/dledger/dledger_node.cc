@@ -83,6 +83,7 @@ DLedgerNode::DLedgerNode(DLedgerNodeOptions options, store::DLedgerEntryStore& s
   to.peers = peers_;
   to.listen_host = options_.listen_host;
   to.data_file_bytes = options_.data_file_bytes;
+  to.secret = cfg.peer_secret;
   to.max_queued_bytes_per_peer = static_cast<std::size_t>(cfg.max_inflight_bytes + 2 * cfg.max_append_bytes);
   transport_ = std::make_unique<PeerTransport>(to, [this](raft::Message m) {
     std::lock_guard lock(inbox_mu_);

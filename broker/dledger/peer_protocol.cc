@@ -46,15 +46,23 @@ std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\"";
 
 Bytes encode_handshake(const Handshake& h) {
   if (h.peers.size() > kMaxHandshakePeersBytes) throw PeerProtocolError("dLegerPeers is longer than 64 KiB");
+  if (!h.nonce.empty() && h.nonce.size() != kPeerNonceBodyBytes) {
+    throw PeerProtocolError("handshake nonce is " + std::to_string(h.nonce.size()) + " bytes, not " +
+                            std::to_string(kPeerNonceBodyBytes));
+  }
   Bytes out;
   ByteWriter w(out);
-  w.u8(kPeerProtocolVersion);
+  w.u8(h.nonce.empty() ? kPeerProtocolVersion : kPeerAuthVersion);
   put_string16(w, h.group, "dLegerGroup");
   put_string16(w, h.sender_id, "sender id");
   put_string16(w, h.receiver_id, "receiver id");
   w.i32(static_cast<std::int32_t>(h.peers.size()));
   w.bytes(h.peers);
   w.i64(h.data_file_bytes);
+  if (!h.nonce.empty()) {
+    w.u8(kPeerAuthSchemeHmacSha256);
+    w.bytes(h.nonce);
+  }
   return out;
 }
 
@@ -62,8 +70,8 @@ Handshake decode_handshake(ByteSpan body) {
   ByteReader r(body);
   if (body.empty()) fail("handshake version", 0, "empty body");
   const std::uint8_t version = r.u8();
-  if (version != kPeerProtocolVersion) {
-    fail("handshake version", 0, "version " + std::to_string(version) + " is not supported (this node speaks 1)");
+  if (version != kPeerProtocolVersion && version != kPeerAuthVersion) {
+    fail("handshake version", 0, "version " + std::to_string(version) + " is not supported (this node speaks 1 and 2)");
   }
   Handshake h;
   h.group = get_string16(r, "handshake dLegerGroup");
@@ -78,10 +86,69 @@ Handshake decode_handshake(ByteSpan body) {
   h.peers = get_string(r, peers_length, "handshake dLegerPeers");
   if (r.remaining() < 8) fail("handshake data file bytes", r.position(), "truncated");
   h.data_file_bytes = r.i64();
+  if (version == kPeerAuthVersion) {
+    if (r.remaining() < 1) fail("handshake auth scheme", r.position(), "truncated");
+    const std::size_t scheme_at = r.position();
+    const std::uint8_t scheme = r.u8();
+    if (scheme != kPeerAuthSchemeHmacSha256) {
+      fail("handshake auth scheme", scheme_at, "scheme " + std::to_string(scheme) + " is not supported (1: HMAC-SHA256)");
+    }
+    if (r.remaining() < kPeerNonceBodyBytes) {
+      fail("handshake nonce", r.position(),
+           std::to_string(r.remaining()) + " bytes left, need " + std::to_string(kPeerNonceBodyBytes));
+    }
+    ByteSpan nonce = r.bytes(kPeerNonceBodyBytes);
+    h.nonce.assign(nonce.begin(), nonce.end());
+  }
   if (r.remaining() != 0) {
     fail("handshake", r.position(), std::to_string(r.remaining()) + " unexpected bytes after the last field");
   }
   return h;
+}
+
+Bytes encode_handshake_challenge(const HandshakeChallenge& c) {
+  if (c.receiver_nonce.size() != kPeerNonceBodyBytes || c.receiver_proof.size() != kPeerProofBodyBytes) {
+    throw PeerProtocolError("handshake challenge: nonce or proof of the wrong size");
+  }
+  Bytes out;
+  ByteWriter w(out);
+  w.u8(kPeerAuthVersion);
+  w.u8(kPeerAuthSchemeHmacSha256);
+  w.bytes(c.receiver_nonce);
+  w.bytes(c.receiver_proof);
+  return out;
+}
+
+HandshakeChallenge decode_handshake_challenge(ByteSpan body) {
+  if (body.size() != kHandshakeChallengeBytes) {
+    fail("handshake challenge", 0,
+         std::to_string(body.size()) + " bytes, must be " + std::to_string(kHandshakeChallengeBytes));
+  }
+  if (body[0] != kPeerAuthVersion) fail("handshake challenge version", 0, "version " + std::to_string(body[0]));
+  if (body[1] != kPeerAuthSchemeHmacSha256) {
+    fail("handshake challenge auth scheme", 1, "scheme " + std::to_string(body[1]) + " is not supported");
+  }
+  HandshakeChallenge c;
+  c.receiver_nonce.assign(body.begin() + 2, body.begin() + 2 + kPeerNonceBodyBytes);
+  c.receiver_proof.assign(body.begin() + 2 + kPeerNonceBodyBytes, body.end());
+  return c;
+}
+
+Bytes encode_peer_auth(ByteSpan sender_proof) {
+  if (sender_proof.size() != kPeerProofBodyBytes) throw PeerProtocolError("peer auth: proof of the wrong size");
+  Bytes out;
+  ByteWriter w(out);
+  w.u8(kPeerAuthVersion);
+  w.bytes(sender_proof);
+  return out;
+}
+
+Bytes decode_peer_auth(ByteSpan body) {
+  if (body.size() != kPeerAuthBytes) {
+    fail("peer auth", 0, std::to_string(body.size()) + " bytes, must be " + std::to_string(kPeerAuthBytes));
+  }
+  if (body[0] != kPeerAuthVersion) fail("peer auth version", 0, "version " + std::to_string(body[0]));
+  return Bytes(body.begin() + 1, body.end());
 }
 
 std::optional<std::string> check_handshake(const Handshake& self, const Handshake& theirs) {

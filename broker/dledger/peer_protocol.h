@@ -10,7 +10,9 @@
 //   52000  PEER_HANDSHAKE     request, answered: first request on every connection a node opens to a peer
 //   52001  PEER_RAFT_MESSAGE  one-way: one raft::Message (vote, pre-vote, append, heartbeat, their responses,
 //                             timeout-now); Raft answers with another message, never with a remoting response
-//   52100  PEER_REFUSED       response code of a refused handshake; the remark is the one-line reason
+//   52002  PEER_AUTH          request, answered: the dialer's proof, second request when the group has a
+//                             dLedgerPeerSecret (peer_auth.h)
+//   52100  PEER_REFUSED       response code of a refused handshake or proof; the remark is the one-line reason
 //
 // Why a handshake: Raft node ids on the wire are numbers (1-based positions in dLegerPeers), which only mean
 // the same thing on two nodes whose dLegerPeers lists agree. So before any Raft message a connection carries
@@ -29,6 +31,32 @@
 //    .    8    data file bytes (int64): the sender's mappedFileSizeCommitLog, which entry positions are laid
 //              out with (entry_codec.h), so it must agree too; 0 means "not stated" and is not compared
 //   (nothing may follow)
+//
+// PEER_HANDSHAKE body, version 2 (sent by a node that holds a dLedgerPeerSecret; version 1 by one that does
+// not, so that nodes without a secret still talk to builds that only know version 1): the version 1 fields
+// with version = 2, then
+//    .    1    auth scheme = 1 (HMAC-SHA256 challenge-response, peer_auth.h; no other value is defined)
+//    .   32    sender nonce
+//   (nothing may follow)
+// A listener with a secret refuses version 1 ("no proof"); one without a secret refuses version 2 (the two
+// nodes do not agree on whether the group is authenticated: both sides log why).
+//
+// Answer to PEER_HANDSHAKE (code 0): an empty body after a version 1 handshake; after a version 2 handshake
+// the challenge:
+//   off  size  field
+//    0    1    version = 2
+//    1    1    auth scheme = 1
+//    2   32    receiver nonce
+//   34   32    receiver proof (peer_auth.h, receiver role)
+//   (66 bytes, nothing may follow)
+// The dialer checks the proof (and refuses a listener that sends none or a wrong one), then sends
+//
+// PEER_AUTH body:
+//   off  size  field
+//    0    1    version = 2
+//    1   32    sender proof (peer_auth.h, sender role)
+//   (33 bytes, nothing may follow)
+// answered 0 (the connection now carries Raft messages) or PEER_REFUSED (the listener then closes it).
 //
 // PEER_RAFT_MESSAGE body, version 1 (72-byte header, then the entries):
 //   off  size  field
@@ -70,10 +98,17 @@ using common::ByteSpan;
 namespace peer_code {
 inline constexpr std::int32_t kHandshake = 52000;
 inline constexpr std::int32_t kRaftMessage = 52001;
+inline constexpr std::int32_t kAuth = 52002;
 inline constexpr std::int32_t kRefused = 52100;  // response code
 }  // namespace peer_code
 
 inline constexpr std::uint8_t kPeerProtocolVersion = 1;
+inline constexpr std::uint8_t kPeerAuthVersion = 2;      // handshake with a nonce, challenge, PEER_AUTH
+inline constexpr std::uint8_t kPeerAuthSchemeHmacSha256 = 1;
+inline constexpr std::size_t kPeerNonceBodyBytes = 32;    // = peer_auth.h kPeerNonceBytes
+inline constexpr std::size_t kPeerProofBodyBytes = 32;    // = peer_auth.h kPeerProofBytes
+inline constexpr std::size_t kHandshakeChallengeBytes = 2 + kPeerNonceBodyBytes + kPeerProofBodyBytes;
+inline constexpr std::size_t kPeerAuthBytes = 1 + kPeerProofBodyBytes;
 inline constexpr std::size_t kRaftMessageHeaderBytes = 72;
 inline constexpr std::size_t kRaftEntryHeaderBytes = 21;
 // An entry's data: a DLedger entry (at most 4 MiB, storage.md 5.5) plus our 8-byte position prefix.
@@ -92,12 +127,26 @@ struct Handshake {
   std::string receiver_id;
   std::string peers;     // dLegerPeers, normalized (common::format_peers)
   std::int64_t data_file_bytes = 0;  // mappedFileSizeCommitLog; 0: not stated
+  Bytes nonce{};  // empty: version 1, no authentication; else version 2 with this kPeerNonceBodyBytes nonce
   bool operator==(const Handshake&) const = default;
+};
+
+// The listener's answer to a version 2 handshake.
+struct HandshakeChallenge {
+  Bytes receiver_nonce;  // kPeerNonceBodyBytes
+  Bytes receiver_proof;  // kPeerProofBodyBytes
+  bool operator==(const HandshakeChallenge&) const = default;
 };
 
 Bytes encode_handshake(const Handshake& handshake);
 // Throws PeerProtocolError.
 Handshake decode_handshake(ByteSpan body);
+
+// Throw PeerProtocolError (a wrong nonce or proof size on encode; any malformed body on decode).
+Bytes encode_handshake_challenge(const HandshakeChallenge& challenge);
+HandshakeChallenge decode_handshake_challenge(ByteSpan body);
+Bytes encode_peer_auth(ByteSpan sender_proof);
+Bytes decode_peer_auth(ByteSpan body);  // the sender proof
 
 // What this node thinks of a peer's handshake: nullopt to accept, else the one-line reason to refuse.
 // `self` is this node's own view (its group, its id as sender_id, its peers).

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "broker/common/java_properties.h"
 #include "broker/remoting/connection.h"
@@ -20,6 +21,17 @@ std::int64_t now_ms() {
 
 // Logs the first few occurrences of a repeated problem, then one in a thousand.
 bool should_log(std::uint64_t count) { return count <= 10 || count % 1000 == 0; }
+
+// "1.2.3.4:5678" -> "1.2.3.4" ("[::1]:5678" -> "[::1]"): a refused peer redials from a new port every time,
+// and a refusal is logged once per remote host, not once per connection.
+std::string host_of(const std::string& address) {
+  const auto colon = address.rfind(':');
+  return colon == std::string::npos ? address : address.substr(0, colon);
+}
+
+std::string in_quotes(const std::string& s) { return "\"" + s + "\""; }
+
+static_assert(kPeerNonceBodyBytes == kPeerNonceBytes && kPeerProofBodyBytes == kPeerProofBytes);
 
 }  // namespace
 
@@ -67,12 +79,29 @@ void PeerTransport::start() {
                                                           remoting::Responder responder) {
     auto connection = responder.connection();
     if (!connection) return;
+    {
+      // A second handshake on one connection starts over: whatever the first one earned is gone.
+      std::lock_guard lock(mu_);
+      inbound_.erase(connection->id());
+      pending_auth_.erase(connection->id());
+    }
     std::string refusal;
+    std::string claimed = "?";
     raft::NodeId from = raft::kNoNode;
+    Handshake theirs;
     try {
-      const Handshake theirs = decode_handshake(request.body);
+      theirs = decode_handshake(request.body);
+      claimed = theirs.sender_id;
       if (auto problem = check_handshake(self_handshake(""), theirs)) {
         refusal = *problem;
+      } else if (!options_.secret.empty() && theirs.nonce.empty()) {
+        refusal = "peer " + in_quotes(theirs.sender_id) +
+                  " sent no proof, and this node requires one (dLedgerPeerSecret is set here: set the same secret "
+                  "on every member)";
+      } else if (options_.secret.empty() && !theirs.nonce.empty()) {
+        refusal = "peer " + in_quotes(theirs.sender_id) +
+                  " wants to authenticate, and this node has no dLedgerPeerSecret (set the same secret on every "
+                  "member)";
       } else {
         from = node_id_of(options_.peers, theirs.sender_id);
       }
@@ -80,13 +109,67 @@ void PeerTransport::start() {
       refusal = std::string("malformed handshake: ") + e.what();
     }
     if (!refusal.empty()) {
-      record_refusal("refused peer connection from " + connection->peer_address() + ": " + refusal);
+      record_refusal("refused peer connection from " + host_of(connection->peer_address()) + ": " + refusal);
+      responder.respond(peer_code::kRefused, refusal);
+      return;
+    }
+    if (options_.secret.empty()) {
+      {
+        std::lock_guard lock(mu_);
+        inbound_[connection->id()] = from;
+      }
+      responder.respond(0);
+      return;
+    }
+    // The challenge: our nonce and our proof; the dialer's proof comes in PEER_AUTH.
+    PendingAuth pending{from, PeerAuthContext{options_.group, theirs.sender_id, options_.self_id,
+                                              std::move(theirs.nonce), random_peer_nonce()}};
+    remoting::RemotingCommand response = remoting::make_response(request, 0);
+    response.body = encode_handshake_challenge(
+        {pending.context.receiver_nonce, peer_proof(options_.secret, PeerRole::kReceiver, pending.context)});
+    {
+      std::lock_guard lock(mu_);
+      pending_auth_[connection->id()] = std::move(pending);
+    }
+    responder.respond(std::move(response));
+  });
+
+  server_->register_handler(peer_code::kAuth, [this](remoting::RemotingCommand request,
+                                                     remoting::Responder responder) {
+    auto connection = responder.connection();
+    if (!connection) return;
+    std::optional<PendingAuth> pending;
+    {
+      std::lock_guard lock(mu_);
+      auto it = pending_auth_.find(connection->id());
+      if (it != pending_auth_.end()) {
+        pending = std::move(it->second);
+        pending_auth_.erase(it);  // one attempt per challenge
+      }
+    }
+    std::string refusal;
+    if (!pending) {
+      refusal = "PEER_AUTH without a challenge on this connection (no accepted version 2 handshake before it)";
+    } else {
+      try {
+        const Bytes proof = decode_peer_auth(request.body);
+        if (!peer_proof_matches(options_.secret, PeerRole::kSender, pending->context, proof)) {
+          refusal = "peer " + in_quotes(pending->context.sender_id) +
+                    " failed authentication: wrong proof (its dLedgerPeerSecret differs from this node's, or the "
+                    "handshake was replayed or reflected)";
+        }
+      } catch (const PeerProtocolError& e) {
+        refusal = "peer " + in_quotes(pending->context.sender_id) + " sent a malformed proof: " + e.what();
+      }
+    }
+    if (!refusal.empty()) {
+      record_refusal("refused peer connection from " + host_of(connection->peer_address()) + ": " + refusal);
       responder.respond(peer_code::kRefused, refusal);
       return;
     }
     {
       std::lock_guard lock(mu_);
-      inbound_[connection->id()] = from;
+      inbound_[connection->id()] = pending->from;
     }
     responder.respond(0);
   });
@@ -137,6 +220,7 @@ void PeerTransport::start() {
   server_->on_connection_closed([this](const std::shared_ptr<remoting::Connection>& connection) {
     std::lock_guard lock(mu_);
     inbound_.erase(connection->id());
+    pending_auth_.erase(connection->id());
   });
 
   client_ = std::make_unique<remoting::RemotingClient>();
@@ -154,6 +238,12 @@ void PeerTransport::start() {
   });
 
   server_->start();
+  if (options_.secret.empty()) {
+    spdlog::warn("dledger: no dLedgerPeerSecret: peer connections to {}:{} are not authenticated, so any process "
+                 "that can reach that port can vote and append in group {} (set dLedgerPeerSecret or "
+                 "dLedgerPeerSecretFile on every member, man rmq-broker.8)",
+                 options_.listen_host, self.port, options_.group);
+  }
   connector_ = std::thread([this] { connector_loop(); });
 }
 
@@ -170,6 +260,7 @@ void PeerTransport::stop() {
   std::lock_guard lock(mu_);
   for (auto& [peer, out] : outbound_) out.connection.reset();
   inbound_.clear();
+  pending_auth_.clear();
 }
 
 void PeerTransport::record_refusal(const std::string& text) {
@@ -229,8 +320,10 @@ void PeerTransport::dial(raft::NodeId peer) {
   bool refused = false;
   try {
     connection = client_->connect(target.host, static_cast<std::uint16_t>(target.port), options_.connect_timeout_ms);
+    Handshake handshake = self_handshake(target.id);
+    if (!options_.secret.empty()) handshake.nonce = random_peer_nonce();
     remoting::RemotingCommand request = remoting::make_request(peer_code::kHandshake);
-    request.body = encode_handshake(self_handshake(target.id));
+    request.body = encode_handshake(handshake);
     remoting::InvokeResult result = connection->invoke_sync(std::move(request), options_.handshake_timeout_ms);
     if (!result.ok()) {
       error = "handshake with " + target.id + " at " + target.address() + ": " + result.error;
@@ -238,6 +331,8 @@ void PeerTransport::dial(raft::NodeId peer) {
       refused = true;
       error = "peer " + target.id + " at " + target.address() + " refused this node: " +
               result.response.remark.value_or("code " + std::to_string(result.response.code));
+    } else if (!options_.secret.empty()) {
+      error = authenticate_outbound(connection, target, handshake.nonce, result.response, &refused);
     }
   } catch (const std::exception& e) {
     error = "cannot connect to peer " + target.id + " at " + target.address() + ": " + e.what();
@@ -263,6 +358,42 @@ void PeerTransport::dial(raft::NodeId peer) {
   out.next_attempt_ms = now_ms() + out.backoff_ms;
   if (!refused && error != out.last_error) spdlog::warn("dledger: {} (retrying)", error);
   out.last_error = error;
+}
+
+std::string PeerTransport::authenticate_outbound(const std::shared_ptr<remoting::Connection>& connection,
+                                                const common::Peer& target, const Bytes& sender_nonce,
+                                                const remoting::RemotingCommand& response, bool* refused) {
+  const std::string who = "peer " + target.id + " at " + target.address();
+  *refused = true;
+  if (response.body.empty()) {
+    return who + " accepted this node without a challenge: it holds no dLedgerPeerSecret (or is not a member); "
+                 "not using the connection";
+  }
+  HandshakeChallenge challenge;
+  try {
+    challenge = decode_handshake_challenge(response.body);
+  } catch (const PeerProtocolError& e) {
+    return who + " sent a malformed challenge: " + e.what();
+  }
+  const PeerAuthContext context{options_.group, options_.self_id, target.id, sender_nonce,
+                                std::move(challenge.receiver_nonce)};
+  if (!peer_proof_matches(options_.secret, PeerRole::kReceiver, context, challenge.receiver_proof)) {
+    return who + " failed authentication: wrong proof (its dLedgerPeerSecret differs from this node's, or the "
+                 "answer was replayed); not using the connection";
+  }
+  remoting::RemotingCommand auth = remoting::make_request(peer_code::kAuth);
+  auth.body = encode_peer_auth(peer_proof(options_.secret, PeerRole::kSender, context));
+  remoting::InvokeResult result = connection->invoke_sync(std::move(auth), options_.handshake_timeout_ms);
+  if (!result.ok()) {
+    *refused = false;
+    return "authentication with " + target.id + " at " + target.address() + ": " + result.error;
+  }
+  if (result.response.code != 0) {
+    return who + " refused this node: " +
+           result.response.remark.value_or("code " + std::to_string(result.response.code));
+  }
+  *refused = false;
+  return "";
 }
 
 void PeerTransport::send(const raft::Message& message) {

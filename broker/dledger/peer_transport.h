@@ -13,10 +13,18 @@
 // by the remoting server's limits.
 //
 // Connections: a connector thread dials every peer that has no connection, sends the handshake and waits for
-// the answer; a refusal (another group, another peer list, an id outside the group) is logged once per
-// distinct reason and retried with backoff (reconnect_min_ms doubling to reconnect_max_ms), as is a peer that
-// is down. Inbound connections must handshake before their Raft messages are accepted; a message whose `from`
-// is not the id that handshook, or whose `to` is not this node, is dropped and logged.
+// the answer; a refusal (another group, another peer list, an id outside the group, a failed proof) is logged
+// once per distinct reason and retried with backoff (reconnect_min_ms doubling to reconnect_max_ms), as is a
+// peer that is down. Inbound connections must handshake before their Raft messages are accepted; a message
+// whose `from` is not the id that handshook, or whose `to` is not this node, is dropped and logged.
+//
+// Authentication (peer_auth.h): with a secret, the handshake is the challenge-response there, in both
+// directions: a listener accepts Raft messages on a connection only after the dialer's PEER_AUTH proof checked
+// out, and a dialer uses a connection only after the listener's proof checked out. A failed proof is answered
+// PEER_REFUSED and logged once per (claimed id, remote host, reason), without the secret; the connection never
+// carries a message to the Raft core (a Raft message on it is dropped and the connection closed, as on any
+// connection without an accepted handshake). Without a secret, start() logs a warning and peers are trusted
+// as before (the group and id checks only).
 //
 // Threads: send() may be called from any thread; the message handler runs on a remoting I/O thread and must not
 // block. Crash: nothing here is durable.
@@ -34,10 +42,12 @@
 #include <vector>
 
 #include "broker/common/dledger_peers.h"
+#include "broker/dledger/peer_auth.h"
 #include "broker/dledger/peer_protocol.h"
 #include "broker/raft/raft_types.h"
 
 namespace rmq::remoting {
+struct RemotingCommand;
 class Connection;
 class RemotingClient;
 class RemotingServer;
@@ -56,6 +66,7 @@ struct PeerTransportOptions {
   std::int64_t reconnect_min_ms = 50;
   std::int64_t reconnect_max_ms = 1000;
   std::size_t max_queued_bytes_per_peer = 64u << 20;
+  std::string secret;  // dLedgerPeerSecret; empty: peers are not authenticated
 };
 
 // The Raft node id of a dLegerSelfId: its 1-based position in the peer list; 0 when it is not there.
@@ -98,7 +109,18 @@ class PeerTransport {
 
   void connector_loop();
   void dial(raft::NodeId peer);
+  // Inbound connection waiting for the dialer's PEER_AUTH after our challenge.
+  struct PendingAuth {
+    raft::NodeId from = raft::kNoNode;
+    PeerAuthContext context;
+  };
+
   void record_refusal(const std::string& text);
+  // Dialer side of the challenge-response on `connection`: empty when the listener proved itself and
+  // accepted our proof; else the error, with *refused set when the listener (or its proof) refused us.
+  std::string authenticate_outbound(const std::shared_ptr<remoting::Connection>& connection,
+                                    const common::Peer& target, const Bytes& sender_nonce,
+                                    const remoting::RemotingCommand& response, bool* refused);
   Handshake self_handshake(const std::string& receiver_id) const;
 
   PeerTransportOptions options_;
@@ -116,6 +138,7 @@ class PeerTransport {
   bool started_ = false;
   std::map<raft::NodeId, Outbound> outbound_;
   std::map<std::uint64_t, raft::NodeId> inbound_;  // server connection id -> peer that handshook on it
+  std::map<std::uint64_t, PendingAuth> pending_auth_;  // server connection id -> challenge sent, no proof yet
   std::string last_refusal_;
   std::map<std::string, std::uint64_t> refusal_counts_;  // refusal text -> times seen
 
