@@ -42,7 +42,10 @@ std::vector<fs::path> conf_files_in(const fs::path& dir) {
   if (!fs::is_directory(dir, ec)) throw ConfigError(dir.string() + ": --conf-dir is not a directory");
   std::vector<fs::path> out;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().extension() == ".conf" && it->is_regular_file(ec)) out.push_back(it->path());
+    // Every *.conf is a node, whatever its type: a FIFO, a directory or a dangling symlink under that name is
+    // then refused by the config reader with its own one-line error, instead of being skipped, which would
+    // start, stop or check a group with a node missing and say nothing.
+    if (it->path().extension() == ".conf") out.push_back(it->path());
   }
   if (ec) throw ConfigError(dir.string() + ": cannot list: " + ec.message());
   if (out.empty()) throw ConfigError(dir.string() + ": no *.conf file in --conf-dir");

@@ -5,7 +5,8 @@
 //   the file, before anything is copied;
 // - gen-conf --from a FIFO or /dev/zero exits 2 at once instead of hanging while memory grows;
 // - a sparse 100 GiB commitlog file is reported from its size alone: no byte of it is read;
-// - a control character in any argument is refused (exit 2, one line) before anything is written.
+// - a control character in any argument is refused (exit 2, one line) before anything is written;
+// - a *.conf in --conf-dir that is not a regular file is refused, not skipped.
 // Every child runs under a timeout, so a hang fails the test instead of the suite.
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -215,6 +217,30 @@ TEST_F(RmqctlHardening, AControlCharacterInAnyArgumentExitsTwoAndWritesNothing) 
     if (!e.path().filename().string().starts_with("run.")) left.push_back(e.path().filename().string());
   }
   EXPECT_TRUE(left.empty()) << left.front();
+}
+
+// A *.conf in --conf-dir that is not a regular file (a FIFO, a directory, a dangling symlink) is refused with
+// exit 2 naming it; it used to be skipped, so status/start/stop ran on a group with a node silently missing.
+TEST_F(RmqctlHardening, ANonRegularConfInConfDirIsRefusedNotSkipped) {
+  const fs::path dir = tmp_.path() / "conf";
+  fs::create_directory(dir);
+  { std::ofstream(dir / "broker-n0.conf") << "brokerName=b\nlistenPort=30911\n"; }
+  const fs::path odd = dir / "broker-n1.conf";
+  for (const char* kind : {"fifo", "directory", "dangling symlink"}) {
+    const std::string k = kind;
+    if (k == "fifo") {
+      ASSERT_EQ(::mkfifo(odd.c_str(), 0644), 0);
+    }
+    if (k == "directory") fs::create_directory(odd);
+    if (k == "dangling symlink") fs::create_symlink(tmp_.path() / "nowhere.conf", odd);
+    for (const char* command : {"status", "stop", "start"}) {
+      const ProcessResult r = rmqctl({command, "--conf-dir", dir.string()});
+      ASSERT_FALSE(r.timed_out) << kind << " " << command;
+      EXPECT_EQ(r.exit_code, 2) << kind << " " << command << "\n" << r.describe();
+      EXPECT_TRUE(mentions(r.err, odd.string())) << kind << " " << command << ": " << r.err;
+    }
+    fs::remove(odd);
+  }
 }
 
 }  // namespace
