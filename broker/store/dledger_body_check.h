@@ -8,7 +8,16 @@
 //
 // In RocketMQ every body is one commitlog record (storage.md 6.2), whose BODYCRC covers the message body and
 // whose PHYSICALOFFSET is the entry's pos + 48; commitlog_record_body_check() checks both, and that the record
-// fills the body exactly. (BODYCRC does not cover topic or properties, so a tear inside those stays unseen.)
+// fills the body exactly (its TOTALSIZE is what its length fields add up to). BODYCRC does not cover topic or
+// properties, which come last, so the check also looks at them the way a tear shows: a torn or never-written
+// part of an entry reads as zeros (every byte past the write position is a hole or was zeroed), and a write
+// that stopped part way (ENOSPC after a short pwrite, a crash) leaves the entry's last bytes zero. So it
+// refuses an empty topic, a zero byte in the topic (topics are [%|a-zA-Z0-9_-]), and properties whose last
+// byte is zero (messageProperties2String ends every pair with 0x02, storage.md 1.5; a zero elsewhere in the
+// properties is legal, values are arbitrary). A tear of zeros from any point of the record to its end is
+// caught: in a length field it breaks TOTALSIZE, in the body BODYCRC (when check_crc), in the topic or
+// properties these checks. Not caught: a tear inside the properties whose last bytes did reach the disk (a
+// machine crash that persisted a later page but not an earlier one), and a body tear with check_crc off.
 #pragma once
 
 #include <cstdint>

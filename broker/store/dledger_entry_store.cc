@@ -85,48 +85,65 @@ void DLedgerEntryStore::check_usable() const {
 template <typename F>
 void DLedgerEntryStore::guarded(F&& f) {
   check_usable();
+  write_started_at_ = -1;
   try {
     f();
   } catch (const std::exception& e) {
     failure_ = std::string("failed: ") + e.what();
-    if (data_.sync_failed()) cut_back_to_synced_end();
+    if (data_.sync_failed()) {
+      // A failed fsync is not a retry (review item 3): Linux marks the pages whose writeback failed clean, so
+      // the entries written since the last good sync read back now (and on a reopen) but may be gone after a
+      // crash or an eviction. They must never be served or acknowledged.
+      if (data_.write_pos() > data_.synced_pos()) cut_back_to(data_.synced_pos(), "the end of the last successful sync");
+    } else if (write_started_at_ >= 0) {
+      // A failed or short write may have put part of its entries on disk (a pwrite that hits ENOSPC part way
+      // writes a prefix; the rest of the entry stays a hole of zeros): a torn entry whose header is intact.
+      cut_back_to(write_started_at_, "the start of the failed write");
+    }
+    write_started_at_ = -1;
     throw;
   }
+  write_started_at_ = -1;
 }
 
-// A failed fsync is not a retry (review item 3): Linux marks the pages whose writeback failed clean, so the
-// entries written since the last good sync read back now (and on a reopen) but may be gone after a crash or
-// an eviction. They must never be served or acknowledged: cut the log back, durably, to the end of the last
-// successful sync. The store stays failed either way; a reopen then finds exactly the synced prefix.
-void DLedgerEntryStore::cut_back_to_synced_end() {
-  const std::int64_t synced = data_.synced_pos();
-  if (data_.write_pos() <= synced) return;
+// The store stays failed either way; a reopen then finds exactly the entries before end_pos.
+void DLedgerEntryStore::cut_back_to(std::int64_t end_pos, const std::string& what) {
   try {
     std::int64_t keep = end_index_;
-    std::int64_t keep_term = -1;
+    std::int64_t keep_term = end_term_;
     while (keep >= 0 && keep >= begin_index_) {
       const DLedgerIndexUnit unit = read_index_unit(keep);
-      if (unit.pos + unit.size <= synced) {
+      if (unit.pos + unit.size <= end_pos) {
         keep_term = unit.term;
         break;
       }
       --keep;
     }
-    if (begin_index_ < 0 || keep < begin_index_) keep = begin_index_ < 0 ? end_index_ : begin_index_ - 1;
-    write_pending_units();
-    data_.truncate(synced);
-    index_.truncate(index_unit_offset(keep + 1));
+    if (begin_index_ < 0 || keep < begin_index_) {
+      keep = begin_index_ < 0 ? end_index_ : begin_index_ - 1;
+      keep_term = -1;
+    }
+    // Units not yet written describe entries of the last data file, whose units recovery rebuilds; writing
+    // them now could hit the same full disk. The index is cut where its written units end or at the first
+    // unit past `keep`, whichever comes first.
+    pending_units_.clear();
+    pending_first_index_ = -1;
+    data_.truncate(end_pos);
+    data_.sync();
+    index_.truncate(std::min(index_.write_pos(), index_unit_offset(keep + 1)));
     index_.sync();
     const std::int64_t dropped = end_index_ - keep;
     end_index_ = keep;
     end_term_ = keep_term;
     if (end_index_ < begin_index_) begin_index_ = -1;
     committed_index_ = std::min(committed_index_, end_index_);
-    failure_ += "; the log was cut back durably to position " + std::to_string(synced) + " (entry " +
-                std::to_string(keep) + ", " + std::to_string(dropped) + " unsynced entries dropped)";
+    failure_ += "; the log was cut back durably to " + what + ", position " + std::to_string(end_pos) +
+                " (the log ends at entry " + std::to_string(keep) + "; " + std::to_string(dropped) +
+                " written entries dropped, nothing after it is kept or acknowledged)";
   } catch (const std::exception& e) {
-    failure_ += std::string("; cutting the log back to the last synced position ") + std::to_string(synced) +
-                " failed too (" + e.what() + "): stop the node, the page cache may serve entries the disk lacks";
+    failure_ += "; cutting the log back to " + what + ", position " + std::to_string(end_pos) + ", failed too (" +
+                e.what() + "): stop the node, the files may hold bytes (a torn entry, or entries the disk lacks) " +
+                "past the last whole entry";
   }
 }
 
@@ -142,6 +159,7 @@ void DLedgerEntryStore::write_run() {
     index_.sync();
   }
   const DLedgerEntryHeader& first = run_headers_.front();
+  write_started_at_ = data_.write_pos();
   const std::int64_t pos = data_.append(scratch_);
   if (pos != first.pos) {
     throw std::logic_error("entry " + std::to_string(first.index) + " landed at " + std::to_string(pos) +

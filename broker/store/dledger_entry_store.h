@@ -27,6 +27,16 @@
 // - entries synced before are never lost: recovery only discards data after the first invalid entry, and
 //   synced entries are valid;
 // - truncate_after() and save_checkpoint() are durable when they return;
+// - a failed or short write (ENOSPC part way through an entry or a run of entries, EIO) leaves no bytes the
+//   store would later trust: before poisoning, the store cuts the data back, durably, to where that write
+//   began (the start of the first entry of the write, which is at or before the first entry not fully
+//   written), so the log on disk ends at the last whole entry, and none of the entries of the failed write
+//   is acknowledged (the call throws). A pwrite that runs out of space part way writes a prefix and leaves
+//   the rest of the entry a hole that reads as zeros; without the cut, recovery would take the entry for a
+//   whole one, since DLedger's own checks see only its header (the fault suite's finding, issue 13). The cut
+//   needs no new block (a shrinking and regrowing ftruncate and an fsync), so it works on a full disk; index
+//   units still in memory are dropped rather than written (they describe the last data file, whose units
+//   recovery rebuilds);
 // - an I/O error (a failed write or fsync) poisons the store: every later call throws DLedgerStoreFailed,
 //   because after a failed fsync the kernel may have dropped dirty pages and memory no longer tells the truth.
 //   A failed fsync is not a retry (review item 3): Linux marks the failed pages clean, so entries written
@@ -168,7 +178,9 @@ class DLedgerEntryStore {
   // Runs f; any exception from it poisons the store, and a failed data sync cuts the log back first.
   template <typename F>
   void guarded(F&& f);
-  void cut_back_to_synced_end();
+  // Cuts data and index back durably to end_pos (a position at which an entry begins or the log ends) after a
+  // failure; `what` names that position in the failure message. Notes in failure_ what it did or that it failed.
+  void cut_back_to(std::int64_t end_pos, const std::string& what);
   // Writes the entries encoded in scratch_ (their headers in run_headers_, all in one data file, the first at
   // run_headers_.front().pos) and collects their index units.
   void write_run();
@@ -188,6 +200,8 @@ class DLedgerEntryStore {
   std::int64_t end_term_ = -1;
   std::int64_t committed_index_ = -1;
   std::string failure_;  // non-empty once poisoned
+  // Where the data write in progress (write_run) began, -1 outside one: a failed write is cut back to here.
+  std::int64_t write_started_at_ = -1;
   common::Bytes scratch_;
   std::vector<DLedgerEntryHeader> run_headers_;
   // Index units of entries [pending_first_index_, end_index_] not yet written; empty when all are.

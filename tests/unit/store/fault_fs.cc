@@ -69,7 +69,17 @@ class FaultFile final : public common::File {
   void write_at(std::uint64_t offset_bytes, ByteSpan bytes) override {
     alive();
     writable();
-    fs_.before_op(OpCounter::kWrite);
+    try {
+      fs_.before_op(OpCounter::kWrite);
+    } catch (const IoError&) {
+      const std::optional<std::uint64_t> short_bytes = std::exchange(fs_.fired_short_bytes_, std::nullopt);
+      if (short_bytes && *short_bytes > 0) {  // a short write: its prefix reached the file, then ENOSPC
+        const ByteSpan prefix = bytes.first(std::min<std::size_t>(bytes.size(), *short_bytes));
+        apply_write(node_->data, offset_bytes, prefix);
+        node_->pending.push_back(ContentOp{true, offset_bytes, Bytes(prefix.begin(), prefix.end()), 0});
+      }
+      throw;
+    }
     apply_write(node_->data, offset_bytes, bytes);
     node_->pending.push_back(ContentOp{true, offset_bytes, Bytes(bytes.begin(), bytes.end()), 0});
   }
@@ -137,6 +147,7 @@ void FaultFs::check_alive() const {
 
 void FaultFs::before_op(OpCounter kind) {
   check_alive();
+  fired_short_bytes_.reset();  // only the write an armed short write hits may use it
   ++counts_[static_cast<int>(OpCounter::kAny)];
   ++counts_[static_cast<int>(kind)];
   if (!armed_ || counts_[static_cast<int>(armed_counter_)] != armed_at_) return;
@@ -147,6 +158,11 @@ void FaultFs::before_op(OpCounter kind) {
     throw SimulatedCrash("simulated crash at operation " + std::to_string(counts_[0]));
   }
   last_fault_kind_ = kind;
+  fired_short_bytes_ = std::exchange(armed_short_bytes_, std::nullopt);
+  if (fired_short_bytes_) {
+    throw IoError("injected short write (" + std::to_string(*fired_short_bytes_) +
+                  " bytes, then no space left on device) at operation " + std::to_string(counts_[0]));
+  }
   throw IoError("injected I/O error at operation " + std::to_string(counts_[0]));
 }
 
@@ -157,9 +173,18 @@ void FaultFs::inject(FaultKind kind, std::uint64_t nth, OpCounter counter) {
   armed_kind_ = kind;
   armed_counter_ = counter;
   armed_at_ = nth;
+  armed_short_bytes_.reset();
 }
 
-void FaultFs::clear_injection() { armed_ = false; }
+void FaultFs::inject_short_write(std::uint64_t nth, std::uint64_t written_bytes) {
+  inject(FaultKind::kFail, nth, OpCounter::kWrite);
+  armed_short_bytes_ = written_bytes;
+}
+
+void FaultFs::clear_injection() {
+  armed_ = false;
+  armed_short_bytes_.reset();
+}
 
 std::shared_ptr<FaultFs::Node> FaultFs::lookup(const std::filesystem::path& path) const {
   const std::filesystem::path p = path.lexically_normal();

@@ -73,6 +73,11 @@ class FaultFs final : public common::FileSystem {
 
   std::uint64_t op_count(OpCounter counter = OpCounter::kAny) const;
   void inject(FaultKind kind, std::uint64_t nth, OpCounter counter = OpCounter::kAny);
+  // A short write: the nth write_at/append (kWrite counter) writes only its first `written_bytes` bytes, then
+  // throws IoError, as a pwrite that runs out of space part way does (the POSIX File retries the rest and gets
+  // ENOSPC). The bytes it wrote stay, unsynced, like any write. A write shorter than that is done whole and
+  // still throws. (truncate counts as a write too: one hit by this fault is not done.)
+  void inject_short_write(std::uint64_t nth, std::uint64_t written_bytes);
   void clear_injection();
   // The kind of the operation an injected kFail last hit (kWrite, kSync or kMeta), if any did.
   std::optional<OpCounter> last_fault_kind() const { return last_fault_kind_; }
@@ -103,6 +108,8 @@ class FaultFs final : public common::FileSystem {
   FaultKind armed_kind_ = FaultKind::kFail;
   OpCounter armed_counter_ = OpCounter::kAny;
   std::uint64_t armed_at_ = 0;
+  std::optional<std::uint64_t> armed_short_bytes_;  // inject_short_write's prefix
+  std::optional<std::uint64_t> fired_short_bytes_;  // set by before_op for the write it failed
   bool crashed_ = false;
   std::optional<OpCounter> last_fault_kind_;
   std::uint64_t epoch_ = 0;  // advanced by crash(); handles from an older epoch are dead
