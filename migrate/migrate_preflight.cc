@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <cassert>
+#include <fstream>
+#include <sstream>
 #include <system_error>
 
 #include "broker/common/exit_code.h"
 #include "broker/common/progress.h"
+#include "broker/store/config_file.h"
 #include "migrate/migrate_space.h"
 
 namespace rmq::migrate {
@@ -244,6 +247,49 @@ void check_brokers(const PreflightInput& in, PreflightResult& r) {
   }
 }
 
+// The source's config/*.json (topics, subscription groups, consumer and delay offsets) are copied as they are,
+// and every new broker loads them at its first start (store::load_config_object, as ConfigManager.load): the
+// file, else its .bak. A file that does not parse and has no usable .bak makes our broker refuse to start
+// (and the Java broker start without those topics or offsets), so it is a problem here, before anything is
+// stopped or copied; a file that only its .bak rescues is a note.
+void check_config_files(const std::string& role, const Inventory& inventory, PreflightResult& r) {
+  for (const InventoryItem& item : inventory.items) {
+    if (item.kind != ItemKind::kConfig || !item.rel_path.ends_with(".json")) continue;
+    std::string parse_error;
+    {
+      std::ifstream in(item.source_path, std::ios::binary);
+      std::ostringstream text;
+      text << in.rdbuf();
+      if (!in) {
+        r.problems.push_back({ProblemClass::kProblem, "the " + role + "'s " + item.rel_path + " (" +
+                                                          item.source_path.string() + ") cannot be read"});
+        continue;
+      }
+      if (text.str().empty()) continue;  // empty: the .bak or an empty table, as a fresh broker
+      try {
+        if (!store::parse_fastjson(text.str()).is_object()) parse_error = "not a JSON object";
+      } catch (const std::exception& e) {
+        parse_error = e.what();
+      }
+    }
+    if (parse_error.empty()) continue;
+    bool rescued_by_bak = false;
+    try {
+      rescued_by_bak = store::load_config_object(item.source_path.string()).has_value();
+    } catch (const std::exception&) {
+    }
+    const std::string what = "the " + role + "'s " + item.rel_path + " (" + item.source_path.string() +
+                             ") is not valid JSON (" + parse_error + ")";
+    if (rescued_by_bak) {
+      r.notes.push_back(what + ": the new brokers will load its .bak, as the Java broker would");
+    } else {
+      r.problems.push_back({ProblemClass::kProblem,
+                            what + " and has no usable .bak: the new brokers would refuse to start (the Java "
+                                   "broker would start without its contents); repair or restore it first"});
+    }
+  }
+}
+
 }  // namespace
 
 int PreflightResult::exit_code() const {
@@ -272,6 +318,7 @@ PreflightResult run_preflight(const PreflightInput& in) {
     check_commitlog_layout(source.role == "master" ? "slave" : "master", *in.other_commitlog, r);
   }
   for (const auto& l : in.source_inventory->left_behind) r.notes.push_back("not copied: " + l);
+  check_config_files(source.role, *in.source_inventory, r);
 
   check_targets(in, r);
   check_space(in, r);

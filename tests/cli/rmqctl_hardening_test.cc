@@ -6,7 +6,8 @@
 // - gen-conf --from a FIFO or /dev/zero exits 2 at once instead of hanging while memory grows;
 // - a sparse 100 GiB commitlog file is reported from its size alone: no byte of it is read;
 // - a control character in any argument is refused (exit 2, one line) before anything is written;
-// - a *.conf in --conf-dir that is not a regular file is refused, not skipped.
+// - a *.conf in --conf-dir that is not a regular file is refused, not skipped;
+// - a source config/*.json that does not parse (and has no good .bak) stops migrate at preflight.
 // Every child runs under a timeout, so a hang fails the test instead of the suite.
 #include <sys/stat.h>
 #include <unistd.h>
@@ -241,6 +242,31 @@ TEST_F(RmqctlHardening, ANonRegularConfInConfDirIsRefusedNotSkipped) {
     }
     fs::remove(odd);
   }
+}
+
+// A source config/*.json that does not parse (here a topics.json cut short, as by a full disk) would be copied
+// to every node, where the new broker refuses to start (and the Java broker starts without its topics): migrate
+// stops at preflight naming the file and the offset, before stopping or copying anything. With a valid .bak
+// beside it the run goes on, with a note that the .bak is what the brokers will load.
+TEST_F(RmqctlHardening, ACorruptConfigJsonStopsMigrateAtPreflightUnlessItsBakIsGood) {
+  const StorePair pair = generate_pair(tmp_.path(), "consistent");
+  const fs::path topics = pair.master_root / "config" / "topics.json";
+  ASSERT_TRUE(fs::exists(topics));
+  { std::ofstream(topics, std::ios::trunc) << "{\"topicConfigTable\":{"; }  // 21 bytes, then the end
+
+  const fs::path target = tmp_.path() / "new";
+  const ProcessResult r = rmqctl(migrate_args(pair, target));
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  EXPECT_EQ(stopping_phase(r.json()), "preflight") << r.describe();
+  EXPECT_TRUE(mentions(r.out, "config/topics.json")) << r.out;
+  EXPECT_TRUE(mentions(r.out, "offset 2")) << r.out;
+  EXPECT_TRUE(mentions(r.out, "no usable .bak")) << r.out;
+  EXPECT_FALSE(fs::exists(target / "node00" / "commitlog")) << "copied despite the problem";
+
+  { std::ofstream(topics.string() + ".bak") << "{\"topicConfigTable\":{}}"; }
+  const ProcessResult dry = rmqctl(migrate_args(pair, target, {"--dry-run"}));
+  EXPECT_EQ(dry.exit_code, 0) << dry.describe();
+  EXPECT_TRUE(mentions(dry.out + dry.err, "will load its .bak")) << dry.describe();
 }
 
 }  // namespace
