@@ -8,21 +8,21 @@
 //   FaultSuite.ProcessFaultsShortRun  SIGKILL of the leader / a follower / two nodes, SIGSTOP of the leader past
 //                                     the election timeout, restart with an abort file; one cycle each
 //                                     (loopback; runs everywhere).
-//   FaultSuite.NetworkShortRun        leader isolated, random halves, a single link, one-way, flapping; one
-//                                     cycle each. Needs root and iproute2 (network namespaces); skipped otherwise.
-//   FaultSuite.DISABLED_NetworkAndDiskShortRun  the same plus a follower's disk full (its store on a 512 MiB
-//                                     tmpfs, filled, then freed); disabled until the open finding below is fixed.
+//   FaultSuite.NetworkAndDiskShortRun leader isolated, random halves, a single link, one-way, flapping, and a
+//                                     follower's disk full (its store on a 512 MiB tmpfs, filled, then freed);
+//                                     one cycle each. Needs root and iproute2 (network namespaces, mount);
+//                                     skipped otherwise.
 //   FaultSuite.DISABLED_Soak          every kind the machine allows, RMQ_FAULT_CYCLES cycles (default 100).
 //
 // Every run prints its seed; RMQ_FAULT_SEED=<seed> replays the schedule, and every failure prints the command:
 //   RMQ_FAULT_SEED=123 build/test_fault --gtest_filter=FaultSuite.ProcessFaultsShortRun
 //   RMQ_FAULT_CYCLES=100 build/test_fault --gtest_also_run_disabled_tests --gtest_filter=FaultSuite.DISABLED_Soak
-// Open finding (20:17 UTC, soak seed 7695693054524974730, cycle 75 disk-full-follower n2): a follower's pwrite
-// that hits ENOSPC mid-entry leaves the entry torn (its last 9 bytes, from a page boundary on, zeros); the node
-// fail-stops, and on restart recovery accepts the torn entry (DLedger entries carry no CRC, 5.2), so its data
-// differs from the others' below the committed index. The byte comparison catches it; DISABLED_NetworkAndDiskShortRun
-// (kept out of the suite for now) fails whenever a fill lands mid-entry (1 fill in 9 in that soak) until the
-// store truncates a failed write; NetworkShortRun runs the partitions without it.
+// Fixed finding (soak seed 7695693054524974730, cycle 75 disk-full-follower n2): a follower's pwrite that hit
+// ENOSPC mid-entry left the entry torn (its last 9 bytes, from a page boundary on, zeros); the node fail-stopped,
+// and on restart recovery accepted the torn entry (DLedger entries carry no CRC, 5.2), so its data differed from
+// the others' below the committed index, which the byte comparison caught in about one fill in nine. Now the
+// store cuts a failed write back durably before it fails (dledger_entry_store.h) and recovery's commitlog check
+// sees a zero tail in the topic or properties (dledger_body_check.h); NetworkAndDiskShortRun is in the suite again.
 // A failed run copies its directory (configs, logs, stores) to /tmp/rmq-fault-<seed>-<pid> for the post-mortem.
 // Printed at the end: cycles, faults of each kind, messages acknowledged, lost, duplicated (retries apart),
 // and the longest time without a successful send.
@@ -265,24 +265,10 @@ TEST(FaultSuite, ProcessFaultsShortRun) {
 // 512 MiB per node: the DLedger index file (160 MiB) and a few hundred 1 MiB data files, allocated on tmpfs.
 constexpr std::uint64_t kStoreTmpfsBytes = 512ull << 20;
 
-TEST(FaultSuite, NetworkShortRun) {
+TEST(FaultSuite, NetworkAndDiskShortRun) {
   if (auto why = test_support::NetnsLab::unavailable_reason()) GTEST_SKIP() << *why;
   RunConfig config;
-  config.test_name = "NetworkShortRun";
-  config.kinds = network_faults();
-  config.cycles = static_cast<int>(config.kinds.size());
-  config.network = true;
-  run_fault_suite(config);
-}
-
-// Disabled in the suite while the open finding above (a torn entry after ENOSPC mid-entry) is not fixed: it
-// fails whenever a fill lands mid-entry, about one fill in nine. Run it by hand with
-//   build/test_fault --gtest_also_run_disabled_tests --gtest_filter=FaultSuite.DISABLED_NetworkAndDiskShortRun
-// and enable it (drop DISABLED_) with the store fix.
-TEST(FaultSuite, DISABLED_NetworkAndDiskShortRun) {
-  if (auto why = test_support::NetnsLab::unavailable_reason()) GTEST_SKIP() << *why;
-  RunConfig config;
-  config.test_name = "DISABLED_NetworkAndDiskShortRun";
+  config.test_name = "NetworkAndDiskShortRun";
   config.kinds = network_faults();
   config.kinds.push_back(FaultKind::kDiskFullFollower);
   config.cycles = static_cast<int>(config.kinds.size());
