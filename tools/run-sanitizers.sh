@@ -42,13 +42,13 @@ if [ "$ci" = 1 ]; then
   # The simulator's 15 scenarios run RMQ_SIM_SEEDS seeds each (250 in the plain suite, which stays the
   # thorough run); 20 under ASan keeps it near a minute. The Bites_* / Replay cases are seed-independent.
   export RMQ_SIM_SEEDS=${RMQ_SIM_SEEDS:-20}
-  ASAN_TESTS=${ASAN_TESTS:-"test_common test_store test_raft test_remoting test_migrate test_sim test_namesrv test_server test_dledger test_ctl test_integration"}
+  ASAN_TESTS=${ASAN_TESTS:-"test_common test_store test_raft test_remoting test_migrate test_sim test_namesrv test_server test_dledger test_ctl test_acl test_integration"}
   TSAN_TESTS=${TSAN_TESTS:-"test_remoting test_dledger test_server test_store test_integration=^(DLedger|Dledger)"}
   # ConnectionLimitsTest measures how fast a flood fills and drains buffers against fixed deadlines; at
   # TSan's 5-15x slowdown on two cores those deadlines fail without any report (they run in the plain suite).
   TSAN_EXCLUDE=${TSAN_EXCLUDE:-"^ConnectionLimitsTest\\."}
 else
-  ASAN_TESTS=${ASAN_TESTS:-"test_common test_store test_raft test_remoting test_migrate test_sim test_namesrv test_server test_dledger test_ctl test_integration"}
+  ASAN_TESTS=${ASAN_TESTS:-"test_common test_store test_raft test_remoting test_migrate test_sim test_namesrv test_server test_dledger test_ctl test_acl test_integration"}
   TSAN_TESTS=${TSAN_TESTS:-"test_store test_remoting test_dledger test_server test_integration test_namesrv"}
 fi
 ASAN_EXCLUDE=${ASAN_EXCLUDE:-}
@@ -78,6 +78,11 @@ if command -v llvm-symbolizer-14 >/dev/null 2>&1; then
 fi
 status=0
 
+# CPU seconds (user+sys) used so far by the children this shell has waited for (bash's `times`, second line).
+cpu_seconds() {
+  times | awk 'NR==2 { n=0; for (i=1;i<=2;i++) { split($i, p, /[ms]/); n += p[1]*60 + p[2] } printf "%d", n }'
+}
+
 abs_dir() { case "$1" in /*) echo "$1" ;; *) echo "$ROOT/$1" ;; esac; }
 
 # run_build <dir> <sanitizers> <exclude-regex> <entries...>   (entry: binary or binary=REGEX)
@@ -89,7 +94,8 @@ run_build() {
   for e in "${entries[@]}"; do targets+=("${e%%=*}"); done
   # test_integration runs rmqctl (check-commitlog on the DLedger stores) without a CMake dependency on it.
   case " ${targets[*]} " in *" test_integration "*) targets+=(rmqctl) ;; esac
-  local start=$SECONDS
+  local start=$SECONDS cpu0
+  cpu0=$(cpu_seconds)
   echo "== sanitizers: $sanitize ($SAN_CXX) in $dir: ${entries[*]}"
   # Warnings are the -Werror g++ build's job (tools/build.sh).
   cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRMQ_WERROR=OFF -DRMQ_BUILD_BENCH=OFF \
@@ -99,7 +105,8 @@ run_build() {
     status=1
     return
   fi
-  local built=$SECONDS
+  local built=$SECONDS cpu1
+  cpu1=$(cpu_seconds)
   local logs="$dir/sanitizer-logs"
   rm -rf "$logs"
   mkdir -p "$logs"
@@ -123,7 +130,9 @@ run_build() {
     done
     rc=1
   fi
-  echo "== sanitizers: $sanitize build $((built - start)) s, tests $((SECONDS - built)) s, exit $rc"
+  local cpu2
+  cpu2=$(cpu_seconds)
+  echo "== sanitizers: $sanitize build $((built - start)) s (cpu $((cpu1 - cpu0)) s), tests $((SECONDS - built)) s (cpu $((cpu2 - cpu1)) s), exit $rc"
   [ "$rc" = 0 ] || status=1
 }
 
