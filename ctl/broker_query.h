@@ -38,7 +38,10 @@ struct Answer {
 
 class GroupQuery {
  public:
-  explicit GroupQuery(std::int64_t timeout_ms = 3000) : timeout_ms_(timeout_ms) {}
+  // With tls.enable every query connects with TLS (rmqctl status --tls); throws remoting::TlsError when the
+  // CA file cannot be used.
+  explicit GroupQuery(std::int64_t timeout_ms = 3000, const remoting::TlsClientSettings& tls = {})
+      : timeout_ms_(timeout_ms), client_(remoting::ClientOptions{1, tls}) {}
 
   Answer<RuntimeInfo> runtime_info(const std::string& address);
   Answer<ClusterInfo> cluster_info(const std::string& namesrv_address);

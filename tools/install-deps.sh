@@ -10,6 +10,7 @@ packages=(
   libcli11-dev libssl-dev libboost-dev libboost-filesystem-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   zlib1g-dev libyaml-cpp-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   groff-base man-db procps
+  openssl  # the CLI: tests/integration/tls_test.cc makes its test certificates and runs s_client
   libdeflate-dev rapidjson-dev
   clang-14 libclang-rt-14-dev lld llvm-14  # tools/run-sanitizers.sh: ASan/UBSan/TSan builds with clang + lld
 )

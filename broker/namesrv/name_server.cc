@@ -24,6 +24,7 @@ remoting::ServerOptions server_options(const NamesrvConfig& config) {
   options.port = config.listen_port;
   options.io_threads = config.server_io_threads;
   options.limits = config.server_limits;
+  options.tls = config.tls.server;
   return options;
 }
 

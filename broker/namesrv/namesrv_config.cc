@@ -66,6 +66,12 @@ LoadedConfig apply_namesrv_properties(NamesrvConfig base, const common::JavaProp
     } else if (key == "plainAclFile") {
       config.plain_acl_file = *properties.get(key);
       acl_file_set = true;
+    } else if (const remoting::TlsSettingKey* tls_key = remoting::find_tls_setting_key(key)) {
+      try {
+        tls_key->apply(config.tls, *properties.get(key));
+      } catch (const std::invalid_argument& e) {
+        throw common::ConfigError(where(properties, source_name, key) + ": '" + *properties.get(key) + "' " + e.what());
+      }
     } else if (const remoting::ServerLimitKey* limit = remoting::find_server_limit_key(key)) {
       config.server_limits.*limit->field = integer_value(properties, source_name, key, limit->min_value, limit->max_value);
     } else {
@@ -75,6 +81,7 @@ LoadedConfig apply_namesrv_properties(NamesrvConfig base, const common::JavaProp
   if (auto problem = remoting::check_server_limits(config.server_limits)) {
     throw common::ConfigError(source_name + ": " + *problem);
   }
+  if (auto problem = remoting::check_tls_settings(config.tls)) throw common::ConfigError(source_name + ": " + *problem);
   // Like the broker: plain_acl.yml beside the config file unless plainAclFile names another.
   if (!acl_file_set) config.plain_acl_file = std::filesystem::path(source_name).parent_path() / "plain_acl.yml";
   return loaded;
@@ -91,6 +98,9 @@ std::string format_namesrv_config(const NamesrvConfig& config) {
   out += "plainAclFile=" + common::JavaProperties::escape_value(config.plain_acl_file.string()) + "\n";
   for (const remoting::ServerLimitKey& limit : remoting::server_limit_keys()) {
     out += std::string(limit.key) + "=" + std::to_string(config.server_limits.*limit.field) + "\n";
+  }
+  for (const remoting::TlsSettingKey& tls_key : remoting::tls_setting_keys()) {
+    out += std::string(tls_key.key) + "=" + common::JavaProperties::escape_value(tls_key.show(config.tls)) + "\n";
   }
   return out;
 }

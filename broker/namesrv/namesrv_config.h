@@ -15,6 +15,8 @@
 //                                         and the admin codes need a request signed by an admin account of
 //                                         plainAclFile; reads stay open (man rmq-namesrv(8), "ACL")
 //   plainAclFile                 plain_acl.yml beside the -c file ($HOME/namesrv/plain_acl.yml without -c)
+//   tls.server.mode, tls.server.certPath, tls.server.keyPath, ... TLS on the port: upstream's key names, same
+//                                         table as the broker's (broker/remoting/tls_settings.h)
 //
 // An unknown key is a warning, never fatal (an operator's namesrv.conf may carry Java-only keys such as
 // rocketmqHome). A value that does not parse or is out of range is a ConfigError naming the key and file.
@@ -27,6 +29,7 @@
 
 #include "broker/common/java_properties.h"
 #include "broker/remoting/server_limits.h"
+#include "broker/remoting/tls_settings.h"
 
 namespace rmq::namesrv {
 
@@ -39,6 +42,7 @@ struct NamesrvConfig {
   remoting::ServerLimits server_limits;
   bool acl_enable = false;
   std::filesystem::path plain_acl_file;  // default_namesrv_config() / apply_namesrv_properties() fill it
+  remoting::TlsSettings tls;  // tls.server.* (the tls.client.* keys are accepted; the name server connects nowhere)
 };
 
 // The defaults, with kvConfigPath = $HOME/namesrv/kvConfig.json ("./namesrv/kvConfig.json" without HOME).

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/write.hpp>
 #include <cassert>
 #include <chrono>
@@ -19,6 +20,7 @@
 #include "broker/remoting/frame_codec.h"
 #include "broker/remoting/request_dispatcher.h"
 #include "broker/remoting/responder.h"
+#include "broker/remoting/tls_stream.h"
 
 namespace rmq::remoting {
 namespace {
@@ -38,6 +40,10 @@ constexpr std::chrono::milliseconds kMaxIdleCheckPeriod{1000};
 // One gathered write takes at most this many frames / bytes, so a deep queue cannot starve the strand.
 constexpr std::size_t kMaxFramesPerWrite = 64;
 constexpr std::size_t kMaxBytesPerWrite = 4 * 1024 * 1024;
+// The first byte of a TLS connection: the record type of the ClientHello (RFC 8446 5.1, handshake = 22).
+constexpr std::uint8_t kTlsHandshakeRecord = 0x16;
+// A TLS write buffer larger than this is given back after its write instead of being kept for the next.
+constexpr std::size_t kKeepTlsWriteBufferBytes = 1024 * 1024;
 // invoke_sync's backstop beyond the call's own timeout (see invoke_sync).
 constexpr std::chrono::milliseconds kSyncBackstop{2000};
 // Longer timeouts are cut to this (about 24 days) so that now() + timeout cannot overflow a deadline.
@@ -111,6 +117,7 @@ Connection::Connection(std::shared_ptr<boost::asio::io_context> context, Strand 
   peer_endpoint_ = socket_.remote_endpoint(error);
   peer_address_ = error ? std::string("unknown peer") : format_endpoint(peer_endpoint_);
   local_endpoint_ = socket_.local_endpoint(error);
+  handshaking_ = options_.tls != nullptr;
 }
 
 Connection::~Connection() {
@@ -119,16 +126,95 @@ Connection::~Connection() {
   if (options_.write_budget && write_budget_bytes_ > 0) options_.write_budget->release(write_budget_bytes_);
 }
 
-void Connection::start() {
-  boost::asio::dispatch(strand_, [self = shared_from_this()] {
-    if (self->closed_) return;
+void Connection::start(ReadyCallback on_ready) {
+  boost::asio::dispatch(strand_, [self = shared_from_this(), on_ready = std::move(on_ready)]() mutable {
+    if (self->closed_) {
+      if (on_ready) on_ready("connection to " + self->peer_address_ + " is closed");
+      return;
+    }
     self->last_activity_ = std::chrono::steady_clock::now();
+    // Also bounds a TLS handshake that never completes.
     if (self->options_.idle_timeout_ms > 0) {
       self->idle_timer_ = std::make_unique<boost::asio::steady_timer>(self->strand_);
       self->schedule_idle_check();
     }
+    if (self->options_.tls) {
+      self->start_tls(std::move(on_ready));
+      return;
+    }
     self->start_read();
+    if (on_ready) on_ready("");
   });
+}
+
+void Connection::start_tls(ReadyCallback on_ready) {
+  const ConnectionTls& tls = *options_.tls;
+  if (!tls.server || !tls.permissive) {
+    start_handshake(std::move(on_ready));
+    return;
+  }
+  // Permissive: look at the first byte without taking it (a plain client's frame stays for the decoder).
+  socket_.async_receive(
+      boost::asio::buffer(&peeked_byte_, 1), boost::asio::socket_base::message_peek,
+      [self = shared_from_this(), on_ready = std::move(on_ready)](const boost::system::error_code& error,
+                                                                  std::size_t bytes) mutable {
+        if (self->closed_) {
+          if (on_ready) on_ready("connection closed before its first byte");
+          return;
+        }
+        if (error || bytes == 0) {
+          self->do_close(error ? error.message() : std::string("peer closed the connection"));
+          if (on_ready) on_ready("connection closed before its first byte");
+          return;
+        }
+        self->last_activity_ = std::chrono::steady_clock::now();
+        if (self->peeked_byte_ == kTlsHandshakeRecord) {
+          self->start_handshake(std::move(on_ready));
+          return;
+        }
+        self->handshaking_ = false;  // plain
+        self->become_ready(on_ready);
+      });
+}
+
+void Connection::start_handshake(ReadyCallback on_ready) {
+  const ConnectionTls& tls = *options_.tls;
+  tls_ = std::make_unique<TlsStream>(socket_, *tls.context);
+  if (!tls.server) {
+    boost::system::error_code not_an_ip;
+    boost::asio::ip::make_address(tls.host, not_an_ip);
+    // SNI carries host names only (RFC 6066 3).
+    if (not_an_ip && !tls.host.empty()) SSL_set_tlsext_host_name(tls_->stream.native_handle(), tls.host.c_str());
+    if (tls.verify_host) tls_->stream.set_verify_callback(boost::asio::ssl::host_name_verification(tls.host));
+  }
+  tls_->stream.async_handshake(
+      tls.server ? boost::asio::ssl::stream_base::server : boost::asio::ssl::stream_base::client,
+      [self = shared_from_this(), on_ready = std::move(on_ready)](const boost::system::error_code& error) {
+        if (self->closed_) {
+          if (on_ready) on_ready("connection closed during the TLS handshake");
+          return;
+        }
+        if (error) {
+          const std::string reason = error.message();
+          const bool enforcing_server = self->options_.tls->server && !self->options_.tls->permissive;
+          spdlog::warn("remoting: closing connection {} {}: TLS handshake failed: {}{}",
+                       self->options_.tls->server ? "from" : "to", self->peer_address_, reason,
+                       enforcing_server ? " (TLS is required on this port: plain client?)" : "");
+          self->do_close("TLS handshake failed: " + reason);
+          if (on_ready) on_ready("TLS handshake failed: " + reason);
+          return;
+        }
+        self->last_activity_ = std::chrono::steady_clock::now();
+        self->tls_active_.store(true);
+        self->handshaking_ = false;
+        self->become_ready(on_ready);
+      });
+}
+
+void Connection::become_ready(const ReadyCallback& on_ready) {
+  start_read();
+  if (!write_in_progress_ && !write_queue_.empty()) start_write();
+  if (on_ready) on_ready("");
 }
 
 void Connection::schedule_idle_check() {
@@ -291,7 +377,7 @@ void Connection::enqueue_write(Bytes frame) {
   }
   set_queued_write_bytes(queued_write_bytes_ + frame_bytes);
   write_queue_.push_back(std::move(frame));
-  if (!write_in_progress_) start_write();
+  if (!write_in_progress_ && !handshaking_) start_write();
 }
 
 void Connection::set_queued_write_bytes(std::size_t bytes) {
@@ -308,14 +394,29 @@ void Connection::start_write() {
     write_queue_.pop_front();
   }
   writing_buffers_.clear();
-  writing_buffers_.reserve(writing_.size());
-  for (const Bytes& frame : writing_) writing_buffers_.emplace_back(boost::asio::buffer(frame));
+  if (tls_) {
+    tls_write_buffer_.clear();
+    tls_write_buffer_.reserve(batch_bytes);
+    for (const Bytes& frame : writing_) tls_write_buffer_.insert(tls_write_buffer_.end(), frame.begin(), frame.end());
+    writing_buffers_.emplace_back(boost::asio::buffer(tls_write_buffer_));
+  } else {
+    writing_buffers_.reserve(writing_.size());
+    for (const Bytes& frame : writing_) writing_buffers_.emplace_back(boost::asio::buffer(frame));
+  }
   write_in_progress_ = true;
+  write_some();
+}
+
+void Connection::write_some() {
   // write_some, not async_write: every partial write is progress (for the idle timeout and the water marks).
-  socket_.async_write_some(writing_buffers_,
-                           [self = shared_from_this()](const boost::system::error_code& error, std::size_t bytes) {
-                             self->on_written(error, bytes);
-                           });
+  auto handler = [self = shared_from_this()](const boost::system::error_code& error, std::size_t bytes) {
+    self->on_written(error, bytes);
+  };
+  if (tls_) {
+    tls_->stream.async_write_some(writing_buffers_, std::move(handler));
+  } else {
+    socket_.async_write_some(writing_buffers_, std::move(handler));
+  }
 }
 
 void Connection::on_written(const boost::system::error_code& error, std::size_t bytes) {
@@ -348,14 +449,11 @@ void Connection::on_written(const boost::system::error_code& error, std::size_t 
   writing_buffers_.erase(writing_buffers_.begin(), writing_buffers_.begin() + static_cast<std::ptrdiff_t>(done_buffers));
   if (!writing_buffers_.empty()) {
     writing_buffers_.front() += left;
-    socket_.async_write_some(writing_buffers_,
-                             [self = shared_from_this()](const boost::system::error_code& next_error,
-                                                         std::size_t next_bytes) {
-                               self->on_written(next_error, next_bytes);
-                             });
+    write_some();
   } else {
     write_in_progress_ = false;
     writing_.clear();
+    if (tls_ && tls_write_buffer_.capacity() > kKeepTlsWriteBufferBytes) Bytes().swap(tls_write_buffer_);
     if (!write_queue_.empty()) start_write();
   }
   if (reading_paused_ && queued_write_bytes_ <= options_.write_low_water_bytes) {
@@ -368,11 +466,15 @@ void Connection::start_read() {
   if (closed_ || read_in_progress_ || reading_paused_) return;
   assert(read_end_ < read_buffer_.size());
   read_in_progress_ = true;
-  socket_.async_read_some(
-      boost::asio::buffer(read_buffer_.data() + read_end_, read_buffer_.size() - read_end_),
-      [self = shared_from_this()](const boost::system::error_code& error, std::size_t bytes) {
-        self->on_read(error, bytes);
-      });
+  const auto buffer = boost::asio::buffer(read_buffer_.data() + read_end_, read_buffer_.size() - read_end_);
+  auto handler = [self = shared_from_this()](const boost::system::error_code& error, std::size_t bytes) {
+    self->on_read(error, bytes);
+  };
+  if (tls_) {
+    tls_->stream.async_read_some(buffer, std::move(handler));
+  } else {
+    socket_.async_read_some(buffer, std::move(handler));
+  }
 }
 
 void Connection::on_read(const boost::system::error_code& error, std::size_t bytes) {
@@ -382,7 +484,10 @@ void Connection::on_read(const boost::system::error_code& error, std::size_t byt
     return;
   }
   if (error) {
-    do_close(error == boost::asio::error::eof ? std::string("peer closed the connection") : error.message());
+    // A TLS peer that closes without close_notify reports stream_truncated: also a close.
+    do_close(error == boost::asio::error::eof || error == boost::asio::ssl::error::stream_truncated
+                 ? std::string("peer closed the connection")
+                 : error.message());
     return;
   }
   if (bytes > 0) last_activity_ = std::chrono::steady_clock::now();

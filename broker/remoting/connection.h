@@ -24,6 +24,13 @@
 //  * a connection with no byte read and no byte written for the idle timeout is closed, which also ends a
 //    peer that stopped reading (its writes make no progress, and it is not read meanwhile).
 //
+// TLS (ConnectionOptions::tls, tls_context.h): the same frames inside a TLS stream. A server connection in
+// permissive mode peeks at the first byte before reading anything: 0x16 (a TLS handshake record) starts a
+// handshake, anything else is served plain. Writes wait until the handshake is done. With TLS, the frames
+// of one gathered write are copied into one buffer (Asio's TLS stream writes one buffer per call; one
+// record for many small replies is also cheaper). Without TLS the path is the plain socket's, as before:
+// a null check per read and per write, no copy and no virtual call.
+//
 // Failure: malformed input (frame over 16 MiB, header past the frame's end, bad header) cannot be
 // resynchronized, so the connection is closed with one log line naming the peer and the reason. Closing
 // fails every pending call at once and then tells the owner (which removes it and runs the user's
@@ -51,9 +58,23 @@
 #include "broker/remoting/read_buffer.h"
 #include "broker/remoting/remoting_command.h"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace rmq::remoting {
 
 class RequestDispatcher;
+struct TlsStream;  // tls_stream.h; only connection.cc needs it
+
+// TLS for one connection: the shared context and which side of the handshake this end is.
+struct ConnectionTls {
+  std::shared_ptr<boost::asio::ssl::context> context;
+  bool server = true;
+  bool permissive = false;   // server: a connection whose first byte is not 0x16 is served plain
+  bool verify_host = false;  // client: the server's certificate must name `host`
+  std::string host;          // client: SNI (unless an IP address) and the name checked
+};
 
 using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
 
@@ -67,6 +88,7 @@ struct ConnectionOptions {
   std::size_t write_queue_max_bytes = std::numeric_limits<std::size_t>::max();
   std::shared_ptr<ByteBudget> read_budget;   // null: read buffers unbounded in total
   std::shared_ptr<ByteBudget> write_budget;  // null: write queues unbounded in total
+  std::shared_ptr<const ConnectionTls> tls;  // null: plain TCP
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -82,8 +104,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Starts reading. Called once by the owner after it has recorded the connection.
-  void start();
+  // Runs once on the strand when the connection is ready to carry frames (empty error) or has failed to
+  // become ready (the TLS handshake failed; the connection is closed by then).
+  using ReadyCallback = std::function<void(const std::string& error)>;
+  // Starts reading (after the TLS handshake, with TLS). Called once by the owner after it has recorded the
+  // connection.
+  void start(ReadyCallback on_ready = nullptr);
+  // True when this connection carries TLS (known once it is ready; permissive servers decide per connection).
+  bool is_tls() const { return tls_active_.load(); }
 
   std::uint64_t id() const { return id_; }
   const boost::asio::ip::tcp::endpoint& peer_endpoint() const { return peer_endpoint_; }
@@ -133,6 +161,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void set_queued_write_bytes(std::size_t bytes);
   bool write_backlogged() const { return queued_write_bytes_ >= options_.write_high_water_bytes; }
   void start_read();
+  // The socket's or the TLS stream's async_write_some of writing_buffers_.
+  void write_some();
+  // TLS: permissive peek, handshake, and what follows.
+  void start_tls(ReadyCallback on_ready);
+  void start_handshake(ReadyCallback on_ready);
+  void become_ready(const ReadyCallback& on_ready);
   void on_read(const boost::system::error_code& error, std::size_t bytes);
   // Decodes and handles the buffered frames (unless the write queue is backlogged), sizes the buffer for
   // what is still to come, and reads again.
@@ -158,6 +192,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::atomic<bool> open_{true};
   std::atomic<std::uint32_t> next_opaque_{0};
   std::atomic<std::size_t> queued_write_bytes_atomic_{0};
+  std::atomic<bool> tls_active_{false};
 
   // Strand only from here on.
   bool closed_ = false;
@@ -176,6 +211,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::chrono::steady_clock::time_point last_activity_;
   std::unique_ptr<boost::asio::steady_timer> idle_timer_;
   std::unordered_map<std::int32_t, PendingCall> pending_;
+  // TLS (null without): created in start(), over socket_.
+  std::unique_ptr<TlsStream> tls_;
+  bool handshaking_ = false;  // no write starts while set (TLS not decided or not finished)
+  Bytes tls_write_buffer_;     // the frames of the write in progress, contiguous
+  std::uint8_t peeked_byte_ = 0;
 };
 
 }  // namespace rmq::remoting

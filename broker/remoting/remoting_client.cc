@@ -9,6 +9,8 @@
 #include <chrono>
 #include <future>
 
+#include "broker/remoting/tls_context.h"
+
 namespace rmq::remoting {
 namespace {
 
@@ -32,7 +34,9 @@ struct ConnectAttempt {
 
 }  // namespace
 
-RemotingClient::RemotingClient(ClientOptions options) : io_threads_(options.io_threads, "client") {}
+RemotingClient::RemotingClient(ClientOptions options) : io_threads_(options.io_threads, "client"), tls_(options.tls) {
+  if (tls_.enable) tls_context_ = make_client_tls_context(tls_);
+}
 
 RemotingClient::~RemotingClient() { close(); }
 
@@ -69,7 +73,17 @@ std::shared_ptr<Connection> RemotingClient::connect(const std::string& host, std
   std::future<void> done = attempt->done.get_future();
   // Cut like call timeouts (connection.cc) so that the deadline cannot overflow.
   const auto timeout = std::chrono::milliseconds(std::clamp<std::int64_t>(timeout_ms, 0, std::int64_t{1} << 31));
-  boost::asio::post(strand, [this, attempt, strand, endpoints, timeout, context] {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  ConnectionOptions connection_options;
+  if (tls_context_) {
+    auto tls = std::make_shared<ConnectionTls>();
+    tls->context = tls_context_;
+    tls->server = false;
+    tls->verify_host = tls_.verify_server;
+    tls->host = host;
+    connection_options.tls = std::move(tls);
+  }
+  boost::asio::post(strand, [this, attempt, strand, endpoints, timeout, context, connection_options] {
     attempt->timer.expires_after(timeout);
     attempt->timer.async_wait([attempt](const boost::system::error_code& wait_error) {
       if (wait_error || attempt->finished) return;
@@ -79,7 +93,8 @@ std::shared_ptr<Connection> RemotingClient::connect(const std::string& host, std
     });
     boost::asio::async_connect(
         attempt->socket, endpoints,
-        [this, attempt, strand, context](const boost::system::error_code& connect_error, const tcp::endpoint&) {
+        [this, attempt, strand, context, connection_options](const boost::system::error_code& connect_error,
+                                                             const tcp::endpoint&) {
           attempt->finished = true;
           attempt->timer.cancel();
           if (connect_error) {
@@ -89,7 +104,8 @@ std::shared_ptr<Connection> RemotingClient::connect(const std::string& host, std
             attempt->socket.set_option(tcp::no_delay(true), ignored);
             attempt->connection = Connection::create(
                 context, strand, std::move(attempt->socket), connections_.next_id(), dispatcher_,
-                [this](const std::shared_ptr<Connection>& closed) { connections_.on_closed(closed); });
+                [this](const std::shared_ptr<Connection>& closed) { connections_.on_closed(closed); },
+                connection_options);
           }
           attempt->done.set_value();
         });
@@ -105,7 +121,22 @@ std::shared_ptr<Connection> RemotingClient::connect(const std::string& host, std
     connection->close();
     throw std::logic_error("remoting: connect() raced with close()");
   }
-  connection->start();
+  if (!tls_context_) {
+    connection->start();
+    return connection;
+  }
+  auto ready = std::make_shared<std::promise<std::string>>();
+  std::future<std::string> ready_future = ready->get_future();
+  connection->start([ready](const std::string& failure) { ready->set_value(failure); });
+  if (ready_future.wait_until(deadline) != std::future_status::ready) {
+    connection->close();
+    throw RemotingError(fmt::format("connect to {} failed: TLS handshake timed out (timeout {} ms)", target, timeout_ms));
+  }
+  const std::string failure = ready_future.get();
+  if (!failure.empty()) {
+    connection->close();
+    throw RemotingError(fmt::format("connect to {} failed: {}", target, failure));
+  }
   return connection;
 }
 

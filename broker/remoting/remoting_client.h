@@ -13,16 +13,25 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "broker/remoting/connection.h"
 #include "broker/remoting/connection_set.h"
 #include "broker/remoting/io_threads.h"
 #include "broker/remoting/request_dispatcher.h"
+#include "broker/remoting/tls_settings.h"
 
 namespace rmq::remoting {
 
 struct ClientOptions {
+  ClientOptions() = default;
+  // Implicit, like the aggregate it was: ClientOptions{2}, ClientOptions{1, tls}.
+  ClientOptions(std::size_t thread_count, TlsClientSettings tls_settings = {})  // NOLINT(google-explicit-constructor)
+      : io_threads(thread_count), tls(std::move(tls_settings)) {}
+
   std::size_t io_threads = 1;
+  // tls.enable=true: every connection is TLS; the handshake is part of connect() and of its timeout.
+  TlsClientSettings tls;
 };
 
 // A connection could not be made (resolve failure, refused, timed out).
@@ -33,6 +42,7 @@ class RemotingError : public std::runtime_error {
 
 class RemotingClient {
  public:
+  // Throws TlsError (tls_context.h) when TLS is enabled and its files cannot be used.
   explicit RemotingClient(ClientOptions options = {});
   ~RemotingClient();  // close()
   RemotingClient(const RemotingClient&) = delete;
@@ -44,7 +54,7 @@ class RemotingClient {
   void set_default_handler(RequestHandler handler);
   void on_connection_closed(ConnectionCallback callback);
 
-  // Connects to host:port within timeout_ms. Throws RemotingError on failure and std::logic_error after
+  // Connects to host:port within timeout_ms (with TLS: and completes the handshake). Throws RemotingError on failure and std::logic_error after
   // close() or on one of the client's I/O threads.
   std::shared_ptr<Connection> connect(const std::string& host, std::uint16_t port, std::int64_t timeout_ms);
 
@@ -56,6 +66,8 @@ class RemotingClient {
   std::shared_ptr<RequestDispatcher> dispatcher_ = std::make_shared<RequestDispatcher>();
   ConnectionSet connections_;
   IoThreads io_threads_;
+  std::shared_ptr<boost::asio::ssl::context> tls_context_;  // null: plain
+  TlsClientSettings tls_;
   std::atomic<bool> configured_{false};
   std::atomic<bool> closed_{false};
 };

@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "broker/remoting/tls_context.h"
+
 namespace rmq::remoting {
 namespace {
 
@@ -31,6 +33,13 @@ RemotingServer::RemotingServer(ServerOptions options) : options_(std::move(optio
   connection_options_.write_queue_max_bytes = static_cast<std::size_t>(limits.write_queue_max_bytes);
   connection_options_.read_budget = read_budget_;
   connection_options_.write_budget = write_budget_;
+  if (options_.tls.enabled()) {
+    auto tls = std::make_shared<ConnectionTls>();
+    tls->context = make_server_tls_context(options_.tls);
+    tls->server = true;
+    tls->permissive = options_.tls.mode == TlsMode::kPermissive;
+    connection_options_.tls = std::move(tls);
+  }
 }
 
 RemotingServer::~RemotingServer() { stop(); }

@@ -10,6 +10,7 @@
 //    timeout, invoke_oneway) and hears about every closed connection.
 // Limits (server_limits.h): connections beyond `limits.max_connections` are closed as soon as they are
 // accepted; the read and write budgets are shared by all connections of this server (one listening port).
+// TLS (tls_settings.h): disabled, permissive (TLS and plain on this port) or enforcing (TLS only).
 // Handlers run on the I/O threads (see RequestHandler), so one io_context with `io_threads` threads serves
 // all connections; a handler with slow work hands it to its own pool and answers from there.
 #pragma once
@@ -30,6 +31,7 @@
 #include "broker/remoting/io_threads.h"
 #include "broker/remoting/request_dispatcher.h"
 #include "broker/remoting/server_limits.h"
+#include "broker/remoting/tls_settings.h"
 
 namespace rmq::remoting {
 
@@ -43,10 +45,13 @@ struct ServerOptions {
   std::uint16_t port = 0;  // 0: an ephemeral port, see RemotingServer::port()
   std::size_t io_threads = 2;
   ServerLimits limits;  // must pass check_server_limits (std::invalid_argument otherwise)
+  // tls.server.* (tls_settings.h); the files are read by the constructor (TlsError when they cannot be used).
+  TlsServerSettings tls;
 };
 
 class RemotingServer {
  public:
+  // Throws std::invalid_argument for bad limits and TlsError (tls_context.h) for TLS files that cannot be used.
   explicit RemotingServer(ServerOptions options);
   ~RemotingServer();  // stop()
   RemotingServer(const RemotingServer&) = delete;

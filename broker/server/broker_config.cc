@@ -282,6 +282,17 @@ const KeyTable& key_table(const std::string& source) {
                         },
                         [limit](const BrokerConfig& c) { return show_value(c.server_limits.*limit.field); }};
   }
+  // TLS: the same keys as the name server's (broker/remoting/tls_settings.h).
+  for (const remoting::TlsSettingKey& tls_key : remoting::tls_setting_keys()) {
+    table[tls_key.key] = {[tls_key, source](BrokerConfig& c, const std::string& v) {
+                            try {
+                              tls_key.apply(c.tls, v);
+                            } catch (const std::invalid_argument& e) {
+                              throw ConfigError(source + ": key " + tls_key.key + ": value '" + trim(v) + "' " + e.what());
+                            }
+                          },
+                          [tls_key](const BrokerConfig& c) { return tls_key.show(c.tls); }};
+  }
   return table;
 }
 
@@ -424,6 +435,7 @@ BrokerConfigLoad parse_broker_config(const common::JavaProperties& properties, c
   }
   if (namesrv_override) c.namesrv_addr = *namesrv_override;
   if (auto problem = remoting::check_server_limits(c.server_limits)) throw ConfigError(source_name + ": key " + *problem);
+  if (auto problem = remoting::check_tls_settings(c.tls)) throw ConfigError(source_name + ": key " + *problem);
   if (c.broker_name.empty()) c.broker_name = local_host_name();
   if (c.broker_ip1.empty()) c.broker_ip1 = default_broker_ip();
   if (c.broker_ip2.empty()) c.broker_ip2 = c.broker_ip1;

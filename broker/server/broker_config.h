@@ -16,6 +16,7 @@
 
 #include "broker/common/java_properties.h"
 #include "broker/remoting/server_limits.h"
+#include "broker/remoting/tls_settings.h"
 #include "broker/store/message_store.h"
 
 namespace rmq::server {
@@ -56,6 +57,9 @@ struct BrokerConfig {
   std::int32_t listen_port = 10911;
   // serverChannelMaxIdleTimeSeconds, serverMaxConnections, ... (broker/remoting/server_limits.h)
   remoting::ServerLimits server_limits;
+  // tls.server.* (the client port and the VIP port) and tls.enable / tls.client.* (this broker's own
+  // connections to name servers and to the other brokers): upstream's names (broker/remoting/tls_settings.h).
+  remoting::TlsSettings tls;
 
   // MessageStoreConfig
   std::string store_path_root_dir;     // default: $HOME/store

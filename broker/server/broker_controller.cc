@@ -9,6 +9,7 @@
 #include "broker/common/exit_code.h"
 #include "broker/common/io_error.h"
 #include "broker/dledger/dledger_node.h"
+#include "broker/remoting/tls_context.h"
 #include "broker/server/admin_broker_processor.h"
 #include "broker/server/broker_outer_api.h"
 #include "broker/server/broker_services.h"
@@ -67,6 +68,7 @@ void BrokerController::open_dledger_store() {
 void BrokerController::start_dledger_roles() {
   SlaveSyncOptions sync_options;
   sync_options.interval_ms = config_.slave_sync_interval_ms;
+  sync_options.tls = config_.tls.client;
   slave_sync_ = std::make_unique<SlaveSynchronize>(*services_, (config_.config_dir() / "delayOffset.json").string(),
                                                    sync_options);
   DLedgerRoleHooks hooks;
@@ -86,6 +88,13 @@ void BrokerController::start_dledger_roles() {
 }
 
 void BrokerController::start() {
+  // TLS files are checked before the store is opened: a missing certificate is a config error (exit 2).
+  try {
+    if (config_.tls.server.enabled()) remoting::make_server_tls_context(config_.tls.server);
+    if (config_.tls.client.enable) remoting::make_client_tls_context(config_.tls.client);
+  } catch (const remoting::TlsError& e) {
+    throw BrokerStartError(common::kExitUsage, e.what());
+  }
   if (config_.acl_enable) {  // a bad plain_acl.yml stops the start before the store is opened
     try {
       acl_ = std::make_shared<acl::AccessValidator>(config_.plain_acl_file, "broker");
@@ -142,6 +151,7 @@ void BrokerController::start() {
     forward_options.max_inflight = config_.dleger_forward_max_inflight;
     forward_options.timeout_ms = config_.dleger_forward_timeout_ms;
     forward_options.self_address = config_.store_host_address();
+    forward_options.tls = config_.tls.client;
     SendForwardHooks hooks;
     hooks.leader_address = [this](bool may_look_up) { return leader_book_->address(may_look_up); };
     hooks.leader_known = [this] { return leader_book_->leader_known(); };
@@ -183,8 +193,10 @@ void BrokerController::start() {
   query_ = std::make_unique<QueryMessageProcessor>(*services_);
 
   const std::size_t io_threads = std::max<std::size_t>(2, std::thread::hardware_concurrency());
-  server_ = std::make_unique<remoting::RemotingServer>(remoting::ServerOptions{
-      "0.0.0.0", static_cast<std::uint16_t>(config_.listen_port), io_threads, config_.server_limits});
+  remoting::ServerOptions server_options{"0.0.0.0", static_cast<std::uint16_t>(config_.listen_port), io_threads,
+                                         config_.server_limits};
+  server_options.tls = config_.tls.server;
+  server_ = std::make_unique<remoting::RemotingServer>(server_options);
   register_broker_processors(*server_, *send_, *pull_, *client_manage_, *consumer_manage_, *admin_, *query_,
                              *services_);
   if (acl_) server_->set_request_guard(acl::make_acl_guard(acl_));
@@ -200,9 +212,10 @@ void BrokerController::start() {
                                                 e.what());
   }
   if (config_.listen_port > 2) {
-    vip_server_ = std::make_unique<remoting::RemotingServer>(
-        remoting::ServerOptions{"0.0.0.0", static_cast<std::uint16_t>(config_.listen_port - 2), 1,
-                                config_.server_limits});
+    remoting::ServerOptions vip_options{"0.0.0.0", static_cast<std::uint16_t>(config_.listen_port - 2), 1,
+                                        config_.server_limits};
+    vip_options.tls = config_.tls.server;
+    vip_server_ = std::make_unique<remoting::RemotingServer>(vip_options);
     register_broker_processors(*vip_server_, *send_, *pull_, *client_manage_, *consumer_manage_, *admin_, *query_,
                                *services_);
     if (acl_) vip_server_->set_request_guard(acl::make_acl_guard(acl_));

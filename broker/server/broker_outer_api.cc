@@ -59,7 +59,7 @@ std::string register_broker_body(const TopicConfigManager& topics, std::int32_t 
 
 BrokerOuterApi::BrokerOuterApi(const BrokerConfig& config, const TopicConfigManager& topics,
                                const BrokerRoleState* role)
-    : config_(config), topics_(topics), role_(role), client_(remoting::ClientOptions{1}) {}
+    : config_(config), topics_(topics), role_(role), client_(remoting::ClientOptions{1, config.tls.client}) {}
 
 std::int64_t BrokerOuterApi::broker_id() const { return role_ != nullptr ? role_->broker_id() : config_.broker_id; }
 

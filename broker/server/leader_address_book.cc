@@ -63,7 +63,7 @@ std::string lookup_master_from_name_servers(const BrokerConfig& config, std::int
     const auto colon = namesrv.rfind(':');
     if (colon == std::string::npos) continue;
     try {
-      remoting::RemotingClient client;
+      remoting::RemotingClient client(remoting::ClientOptions{1, config.tls.client});
       auto connection = client.connect(namesrv.substr(0, colon),
                                        static_cast<std::uint16_t>(std::stoi(namesrv.substr(colon + 1))), timeout_ms);
       auto result =

@@ -35,7 +35,7 @@ std::int64_t ms_until(ForwardClock::time_point t) {
 }  // namespace
 
 SendForwarder::SendForwarder(SendForwardOptions options, SendForwardHooks hooks)
-    : options_(std::move(options)), hooks_(std::move(hooks)) {
+    : options_(std::move(options)), hooks_(std::move(hooks)), client_(remoting::ClientOptions{1, options_.tls}) {
   if (!hooks_.leader_address || !hooks_.leader_known || !hooks_.writable || !hooks_.process_locally) {
     throw std::invalid_argument("SendForwarder: leader_address, leader_known, writable and process_locally are required");
   }

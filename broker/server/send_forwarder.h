@@ -75,6 +75,7 @@ struct SendForwardOptions {
   std::int64_t poll_interval_ms = 5;
   std::int64_t local_retry_ms = 20;
   std::string self_address;              // the value of rmqForwardedBy
+  remoting::TlsClientSettings tls;       // tls.enable / tls.client.* of the broker
 };
 
 using ForwardClock = std::chrono::steady_clock;

@@ -52,7 +52,7 @@ SlaveSynchronize::SlaveSynchronize(BrokerServices& services, std::string delay_o
       delay_offset_path_(std::move(delay_offset_path)),
       options_(options),
       master_address_(std::move(master_address)),
-      client_(remoting::ClientOptions{1}) {}
+      client_(remoting::ClientOptions{1, options_.tls}) {}
 
 SlaveSynchronize::~SlaveSynchronize() { shutdown(); }
 

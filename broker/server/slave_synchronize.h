@@ -40,6 +40,7 @@ struct SlaveSyncOptions {
   std::int64_t interval_ms = 3000;        // between successful rounds (upstream: 10000)
   std::int64_t retry_interval_ms = 1000;  // after a failed round
   std::int64_t call_timeout_ms = 3000;    // each request to the leader or a name server
+  remoting::TlsClientSettings tls;         // tls.enable / tls.client.* of the broker
 };
 
 class SlaveSynchronize {

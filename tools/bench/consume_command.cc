@@ -163,7 +163,7 @@ int run_consume(const ConsumeOptions& options) {
     std::cerr << "rmq-bench: bad --namesrv '" << options.namesrv << "': expected host:port\n";
     return 2;
   }
-  remoting::RemotingClient client;
+  remoting::RemotingClient client(remoting::ClientOptions{1, options.tls});
   Connections connections(client, 3000);
   Totals totals;
   std::vector<QueuePuller> pullers;

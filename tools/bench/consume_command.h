@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 
+#include "broker/remoting/tls_settings.h"
+
 namespace rmq::bench {
 
 struct ConsumeOptions {
@@ -25,6 +27,7 @@ struct ConsumeOptions {
   double timeout_s = 60;        // count mode: give up after this long
   std::int64_t poll_ms = 1000;  // suspendTimeoutMillis asked of the broker
   std::int32_t batch = 32;      // maxMsgNums
+  remoting::TlsClientSettings tls;  // --tls, --tls-ca: to the name server and the brokers
 };
 
 int run_consume(const ConsumeOptions& options);

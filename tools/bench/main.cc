@@ -3,6 +3,9 @@
 //   rmq-bench produce --namesrv 127.0.0.1:9876 --topic T --size 1024 --inflight 64 (--count N | --duration S)
 //                     [--create-topic --queues 8]
 //   rmq-bench consume --namesrv 127.0.0.1:9876 --topic T --group G (--count N | --duration S)
+//     produce and consume: [--tls [--tls-ca CA.pem]] connect to the name server and the brokers with TLS
+//     (a server whose tls.server.mode is permissive or enforcing); --tls-ca verifies their certificates
+//     (chain and host name) against that CA file, without it nothing is verified
 //   rmq-bench fsync-rate --dir D [--duration S]
 //   rmq-bench failover (--conf-dir DIR | -c CONF ...) [--rounds 10] [--namesrv H:P]
 //   rmq-bench catch-up (--conf-dir DIR | -c CONF ...) [--node ID] [--mb 256]
@@ -19,6 +22,7 @@
 #include "tools/bench/failover_command.h"
 #include "tools/bench/fsync_rate_command.h"
 #include "tools/bench/produce_command.h"
+#include "broker/remoting/tls_context.h"
 
 namespace {
 
@@ -37,6 +41,31 @@ CLI::Validator digits_only() {
         return "'" + value + "' is not a non-negative integer";
       },
       "");
+}
+
+// --tls and --tls-ca on one subcommand.
+void add_tls_options(CLI::App& command, rmq::remoting::TlsClientSettings& tls, std::string& ca_file) {
+  command.add_flag("--tls", tls.enable, "connect with TLS (servers with tls.server.mode permissive or enforcing)");
+  command.add_option("--tls-ca", ca_file, "with --tls: verify the servers' certificates against this PEM CA file");
+}
+
+// Fills the TLS settings from the flags and loads the CA file once, so that a bad one is a usage error.
+std::string check_tls(rmq::remoting::TlsClientSettings& tls, const std::string& ca_file) {
+  if (!ca_file.empty()) {
+    if (!tls.enable) return "--tls-ca needs --tls";
+    tls.verify_server = true;
+    tls.trust_cert_path = ca_file;
+  }
+  if (!tls.enable) return "";
+  try {
+    rmq::remoting::make_client_tls_context(tls);
+  } catch (const rmq::remoting::TlsError& e) {
+    std::string reason = e.what();
+    const std::string key = "tls.client.trustCertPath: ";
+    if (reason.starts_with(key)) reason = reason.substr(key.size());
+    return "--tls-ca: " + reason;
+  }
+  return "";
 }
 
 }  // namespace
@@ -60,6 +89,8 @@ int main(int argc, char** argv) {
   produce_cmd->add_flag("--create-topic", produce.create_topic, "UPDATE_AND_CREATE_TOPIC on every master first");
   produce_cmd->add_option("--queues", produce.queues, "queues of a created topic")->check(CLI::Range(1, 1024))->capture_default_str();
   produce_cmd->add_option("--timeout-ms", produce.send_timeout_ms, "per-send timeout")->check(CLI::Range(1, 600000))->capture_default_str();
+  std::string produce_tls_ca;
+  add_tls_options(*produce_cmd, produce.tls, produce_tls_ca);
 
   rmq::bench::ConsumeOptions consume;
   std::uint64_t consume_count = 0;
@@ -75,6 +106,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.001, 86400.0))->capture_default_str();
   consume_cmd->add_option("--poll-ms", consume.poll_ms, "long-poll time asked of the broker")->check(CLI::Range(0, 30000))->capture_default_str();
   consume_cmd->add_option("--batch", consume.batch, "maxMsgNums per pull")->check(CLI::Range(1, 1024))->capture_default_str();
+  std::string consume_tls_ca;
+  add_tls_options(*consume_cmd, consume.tls, consume_tls_ca);
 
   rmq::bench::FsyncRateOptions fsync;
   auto* fsync_cmd = app.add_subcommand("fsync-rate", "serial write 1 KiB + fdatasync rate of a directory's disk");
@@ -134,6 +167,7 @@ int main(int argc, char** argv) {
     if (produce.inflight == 0) return usage_error("--inflight must be at least 1");
     if (produce.size_bytes > 4 * 1024 * 1024) return usage_error("--size must be at most 4194304 (maxMessageSize)");
     if (produce.topic.empty() || produce.topic.size() > 127) return usage_error("--topic must be 1..127 characters");
+    if (auto problem = check_tls(produce.tls, produce_tls_ca); !problem.empty()) return usage_error(problem);
     return rmq::bench::run_produce(produce);
   }
   if (consume_cmd->parsed()) {
@@ -148,6 +182,7 @@ int main(int argc, char** argv) {
       if (!(consume_duration_s > 0)) return usage_error("--duration must be positive");
       consume.duration_s = consume_duration_s;
     }
+    if (auto problem = check_tls(consume.tls, consume_tls_ca); !problem.empty()) return usage_error(problem);
     return rmq::bench::run_consume(consume);
   }
   if (failover_cmd->parsed()) {

@@ -59,7 +59,7 @@ int run_produce(const ProduceOptions& options) {
     std::cerr << "rmq-bench: bad --namesrv '" << options.namesrv << "': expected host:port\n";
     return 2;
   }
-  remoting::RemotingClient client;
+  remoting::RemotingClient client(remoting::ClientOptions{1, options.tls});
   Connections connections(client, 3000);
   auto state = std::make_shared<SendState>();
   std::uint64_t sent = 0;

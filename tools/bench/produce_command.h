@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 
+#include "broker/remoting/tls_settings.h"
+
 namespace rmq::bench {
 
 struct ProduceOptions {
@@ -24,6 +26,7 @@ struct ProduceOptions {
   bool create_topic = false;
   std::int32_t queues = 8;
   std::int64_t send_timeout_ms = 3000;
+  remoting::TlsClientSettings tls;  // --tls, --tls-ca: to the name server and the brokers
 };
 
 int run_produce(const ProduceOptions& options);

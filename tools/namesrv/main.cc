@@ -20,6 +20,7 @@
 #include "broker/common/java_properties.h"
 #include "broker/namesrv/name_server.h"
 #include "broker/namesrv/namesrv_config.h"
+#include "broker/remoting/tls_context.h"
 
 namespace {
 
@@ -81,6 +82,8 @@ int run(int argc, char** argv) {
   try {
     server.emplace(config);
   } catch (const ConfigError& error) {
+    return fail(rmq::common::kExitUsage, error.what());
+  } catch (const rmq::remoting::TlsError& error) {  // a TLS certificate or key file that cannot be used
     return fail(rmq::common::kExitUsage, error.what());
   } catch (const rmq::common::IoError& error) {
     return fail(rmq::common::kExitIo, error.what());

@@ -1,9 +1,12 @@
-// `rmqctl status (-c FILE ... | --conf-dir DIR | --namesrv ADDR --cluster C) [--max-lag N] [-o text|json]`:
+// `rmqctl status (-c FILE ... | --conf-dir DIR | --namesrv ADDR --cluster C) [--max-lag N] [--tls [--tls-ca F]]
+// [-o text|json]`:
 // one row per node, read over the remoting protocol (ctl/group_status.h has the health rules; man/rmqctl.1
 // the JSON). Exit 0 healthy, 1 not (no leader, a node unreachable, a follower lagging), 2 usage.
 #include <iostream>
+#include <memory>
 
 #include "broker/common/exit_code.h"
+#include "broker/remoting/tls_context.h"
 #include "ctl/group_status.h"
 #include "tools/rmqctl/commands.h"
 #include "tools/rmqctl/node_args.h"
@@ -18,6 +21,8 @@ struct StatusArgs {
   std::string cluster;
   std::int64_t max_lag = 10000;
   double timeout_s = 3;
+  bool tls = false;
+  std::string tls_ca;
 };
 
 int run_status(const StatusArgs& args) {
@@ -26,7 +31,24 @@ int run_status(const StatusArgs& args) {
     std::cerr << "rmqctl status: give the nodes with -c FILE / --conf-dir DIR, or --namesrv ADDR with --cluster NAME\n";
     return common::kExitUsage;
   }
-  ctl::GroupQuery query(static_cast<std::int64_t>(args.timeout_s * 1000));
+  remoting::TlsClientSettings tls;
+  tls.enable = args.tls;
+  if (!args.tls_ca.empty()) {
+    if (!args.tls) {
+      std::cerr << "rmqctl status: --tls-ca needs --tls\n";
+      return common::kExitUsage;
+    }
+    tls.verify_server = true;
+    tls.trust_cert_path = args.tls_ca;
+  }
+  std::unique_ptr<ctl::GroupQuery> query_holder;
+  try {
+    query_holder = std::make_unique<ctl::GroupQuery>(static_cast<std::int64_t>(args.timeout_s * 1000), tls);
+  } catch (const remoting::TlsError& e) {
+    std::cerr << "rmqctl status: --tls-ca: " << e.what() << "\n";
+    return common::kExitUsage;
+  }
+  ctl::GroupQuery& query = *query_holder;
   ctl::StatusOptions options;
   options.max_lag_entries = args.max_lag;
   std::vector<ctl::StatusTarget> targets;
@@ -73,6 +95,8 @@ void add_status_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--max-lag", args->max_lag, "entries a follower may lag behind the leader and count as healthy")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--timeout", args->timeout_s, "seconds to wait for each node's answer")->check(CLI::Range(0.1, 600.0));
+  cmd->add_flag("--tls", args->tls, "connect with TLS (nodes whose tls.server.mode is permissive or enforcing)");
+  cmd->add_option("--tls-ca", args->tls_ca, "with --tls: verify the nodes' certificates against this PEM CA file");
   cmd->callback([args, &exit_code] { exit_code = run_status(*args); });
 }
 
