@@ -87,6 +87,24 @@ StoreLocation resolve_store_location(const std::string& given) {
                                   "elsewhere?); give the broker.conf or the commitlog directory");
       }
     }
+    // A directory that holds entries but not one commitlog file is not a commitlog directory (a mistyped path:
+    // /etc, a home directory, the config/ dir); read as an empty log it would be "behind" and the next step
+    // would be to copy a whole commitlog into it. An empty directory stays an empty log (a fresh slave).
+    std::size_t entries = 0;
+    std::string example;
+    bool has_commitlog_file = false;
+    for (fs::directory_iterator it(path, ec), end; !ec && it != end && !has_commitlog_file; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      has_commitlog_file = store::is_commitlog_file_name(name);
+      if (++entries == 1) example = name;
+    }
+    if (ec) throw ConfigError(given + ": cannot list: " + ec.message());
+    if (entries > 0 && !has_commitlog_file) {
+      throw ConfigError(given + ": not a store root or a commitlog directory: none of its " +
+                        std::to_string(entries) + " entries (e.g. \"" + example +
+                        "\") is a commitlog file (a 20-digit name); give the store root, its commitlog directory or "
+                        "its broker.conf");
+    }
     loc.store_root = path.has_parent_path() ? path.parent_path() : path;
     loc.commitlog_dir = path;
   }

@@ -7,7 +7,8 @@
 // - a sparse 100 GiB commitlog file is reported from its size alone: no byte of it is read;
 // - a control character in any argument is refused (exit 2, one line) before anything is written;
 // - a *.conf in --conf-dir that is not a regular file is refused, not skipped;
-// - a source config/*.json that does not parse (and has no good .bak) stops migrate at preflight.
+// - a source config/*.json that does not parse (and has no good .bak) stops migrate at preflight;
+// - a directory without one commitlog file among its entries is refused, not read as an empty log.
 // Every child runs under a timeout, so a hang fails the test instead of the suite.
 #include <sys/stat.h>
 #include <unistd.h>
@@ -267,6 +268,26 @@ TEST_F(RmqctlHardening, ACorruptConfigJsonStopsMigrateAtPreflightUnlessItsBakIsG
   const ProcessResult dry = rmqctl(migrate_args(pair, target, {"--dry-run"}));
   EXPECT_EQ(dry.exit_code, 0) << dry.describe();
   EXPECT_TRUE(mentions(dry.out + dry.err, "will load its .bak")) << dry.describe();
+}
+
+// A mistyped --slave (a directory of other files, not one commitlog file in it) is refused with exit 2 naming
+// it; it used to be read as an empty log, SLAVE_BEHIND, with "copy the master's commitlog files to the slave"
+// as the next step. An empty directory is still an empty log (a slave that has nothing yet).
+TEST_F(RmqctlHardening, ADirectoryWithoutOneCommitlogFileIsNotAnEmptyLog) {
+  const StorePair pair = generate_pair(tmp_.path(), "master-only");
+  const fs::path wrong = tmp_.path() / "home";
+  fs::create_directories(wrong / "projects");
+  { std::ofstream(wrong / "notes.txt") << "not a commitlog\n"; }
+  const ProcessResult r = rmqctl({"check-commitlog", "--master", pair.master_root.string(), "--slave", wrong.string()});
+  EXPECT_EQ(r.exit_code, 2) << r.describe();
+  EXPECT_TRUE(mentions(r.err, wrong.string() + ": not a store root or a commitlog directory")) << r.err;
+  EXPECT_FALSE(mentions(r.out, "SLAVE_BEHIND")) << r.out;
+
+  const fs::path empty = tmp_.path() / "empty";
+  fs::create_directory(empty);
+  const ProcessResult e = rmqctl({"check-commitlog", "--master", pair.master_root.string(), "--slave", empty.string()});
+  EXPECT_EQ(e.exit_code, 1) << e.describe();
+  EXPECT_TRUE(mentions(e.out, "SLAVE_BEHIND")) << e.out;
 }
 
 }  // namespace
