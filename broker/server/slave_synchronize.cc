@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "broker/acl/signature.h"
 #include "broker/remoting/remoting_codes.h"
 #include "broker/server/slave_sync_tables.h"
 #include "broker/store/config_file.h"
@@ -242,7 +243,13 @@ std::shared_ptr<remoting::Connection> SlaveSynchronize::connection_to(const std:
 std::optional<remoting::RemotingCommand> SlaveSynchronize::call(const std::string& address, std::int32_t request_code) {
   auto connection = connection_to(address);
   if (!connection) return std::nullopt;
-  auto result = connection->invoke_sync(remoting::make_request(request_code), options_.call_timeout_ms);
+  remoting::RemotingCommand request = remoting::make_request(request_code);
+  // Signed with the broker's accessKey/secretKey like its registration: a leader (or Master) with
+  // aclEnable=true refuses an unsigned request from an address outside its white lists ("No accessKey is
+  // configured", code 16), and the follower would then never learn topics, groups or offsets.
+  const BrokerConfig& config = services_.config();
+  if (!config.access_key.empty()) acl::sign_request(request, config.access_key, config.secret_key);
+  auto result = connection->invoke_sync(std::move(request), options_.call_timeout_ms);
   if (!result.ok()) {
     spdlog::debug("broker: follower sync: request {} to {} failed: {}", request_code, address, result.error);
     return std::nullopt;
