@@ -134,10 +134,24 @@ void RemotingServer::on_accept(const boost::system::error_code& error, Strand st
     accept_next();
     return;
   }
+  // The source IP, without the port: one client machine may hold at most max_connections_per_address.
+  std::string source = socket.remote_endpoint(ignored).address().to_string();
+  if (!per_address_.try_acquire(source, options_.limits.max_connections_per_address)) {
+    ++refused_per_address_;
+    if ((refused_per_address_ & (refused_per_address_ - 1)) == 0) {
+      spdlog::warn("remoting: port {} refused a connection from {} ({} refused so far): {} connections open from "
+                   "that address (serverMaxConnectionsPerAddress)",
+                   bound_port_, source, refused_per_address_, options_.limits.max_connections_per_address);
+    }
+    socket.close(ignored);
+    accept_next();
+    return;
+  }
   socket.set_option(tcp::no_delay(true), ignored);
   auto connection = Connection::create(io_threads_->context(), strand, std::move(socket),
                                        connections_.next_id(), dispatcher_,
-                                       [this](const std::shared_ptr<Connection>& closed) {
+                                       [this, source](const std::shared_ptr<Connection>& closed) {
+                                         per_address_.release(source);
                                          connections_.on_closed(closed);
                                        },
                                        connection_options_);

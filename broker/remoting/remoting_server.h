@@ -8,8 +8,8 @@
 //  * malformed input closes only the connection it came on, with one log line, and never the process;
 //  * the application can send its own requests to a client through the Connection (invoke_async with a
 //    timeout, invoke_oneway) and hears about every closed connection.
-// Limits (server_limits.h): connections beyond `limits.max_connections` are closed as soon as they are
-// accepted; the read and write budgets are shared by all connections of this server (one listening port).
+// Limits (server_limits.h): connections beyond `limits.max_connections`, or beyond
+// `limits.max_connections_per_address` from one source IP, are closed as soon as they are accepted; the read and write budgets are shared by all connections of this server (one listening port).
 // TLS (tls_settings.h): disabled, permissive (TLS and plain on this port) or enforcing (TLS only).
 // Handlers run on the I/O threads (see RequestHandler), so one io_context with `io_threads` threads serves
 // all connections; a handler with slow work hands it to its own pool and answers from there.
@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "broker/remoting/connection.h"
+#include "broker/remoting/address_connections.h"
 #include "broker/remoting/byte_budget.h"
 #include "broker/remoting/connection_set.h"
 #include "broker/remoting/io_threads.h"
@@ -87,6 +88,8 @@ class RemotingServer {
   std::shared_ptr<ByteBudget> read_budget_;
   std::shared_ptr<ByteBudget> write_budget_;
   std::uint64_t refused_connections_ = 0;  // acceptor strand only
+  std::uint64_t refused_per_address_ = 0;  // acceptor strand only
+  AddressConnections per_address_;         // limits.max_connections_per_address
   std::shared_ptr<RequestDispatcher> dispatcher_ = std::make_shared<RequestDispatcher>();
   ConnectionCallback opened_callback_;
   ConnectionSet connections_;

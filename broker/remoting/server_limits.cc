@@ -18,6 +18,7 @@ const std::vector<ServerLimitKey>& server_limit_keys() {
   static const std::vector<ServerLimitKey> keys = {
       {"serverChannelMaxIdleTimeSeconds", 0, 86'400, &ServerLimits::idle_timeout_seconds},
       {"serverMaxConnections", 1, 1'000'000, &ServerLimits::max_connections},
+      {"serverMaxConnectionsPerAddress", 1, 1'000'000, &ServerLimits::max_connections_per_address},
       {"serverReadBufferTotalBytes", kMaxFrame, 64 * kGiB, &ServerLimits::read_buffer_total_bytes},
       {"writeBufferHighWaterMark", 4 * kKiB, kGiB, &ServerLimits::write_high_water_bytes},
       {"writeBufferLowWaterMark", 0, kGiB, &ServerLimits::write_low_water_bytes},

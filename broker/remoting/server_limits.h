@@ -13,6 +13,8 @@
 //   serverChannelMaxIdleTimeSeconds  close a connection with no bytes read and no write progress for this long
 //                                    (0: never)
 //   serverMaxConnections             connections accepted beyond this many are closed at once
+//   serverMaxConnectionsPerAddress   connections from one source IP beyond this many are closed at once
+//                                    (address_connections.h), so that one client cannot take every slot
 //   serverReadBufferTotalBytes       bytes all connections may hold in read buffers beyond their first 16 KiB;
 //                                    a connection whose partial frame would exceed it is closed
 //   writeBufferHighWaterMark         a connection with this many reply bytes not yet taken by its peer stops
@@ -41,6 +43,7 @@ struct ServerLimits {
   std::int64_t write_low_water_bytes = 256LL * 1024;
   std::int64_t write_queue_max_bytes = 32LL * 1024 * 1024;
   std::int64_t write_buffer_total_bytes = 256LL * 1024 * 1024;
+  std::int64_t max_connections_per_address = 1'000;  // last: keeps positional initializers of the above valid
 };
 
 // One configurable limit: its key in broker.conf / namesrv.conf, its accepted range, and its field.
