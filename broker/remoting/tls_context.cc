@@ -48,8 +48,14 @@ void load_certificate_and_key(ssl::context& context, const char* cert_key, const
   }
   context.use_private_key_file(key_path, ssl::context::pem, error);
   if (error) {
+    const std::string reason = openssl_reason(error);
+    // OpenSSL compares the key with the certificate already loaded (X509_R_KEY_VALUES_MISMATCH).
+    if (reason == "key values mismatch") {
+      throw TlsError(std::string(key_key) + ": '" + key_path + "' is not the key of the certificate in '" + cert_path +
+                     "'");
+    }
     throw TlsError(std::string(key_key) + ": '" + key_path + "' is not a usable PEM private key (wrong password?): " +
-                   openssl_reason(error));
+                   reason);
   }
   if (SSL_CTX_check_private_key(context.native_handle()) != 1) {
     ERR_clear_error();
