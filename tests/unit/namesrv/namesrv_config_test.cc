@@ -37,7 +37,7 @@ TEST(NamesrvConfig, KeysApplyAndUnknownKeysWarn) {
             // The ACL keys (broker/acl), at their defaults: off, upstream's file name.
             "aclEnable=false\nplainAclFile=plain_acl.yml\n"
             // The connection limits (broker/remoting/server_limits.h), at their defaults.
-            "serverChannelMaxIdleTimeSeconds=120\nserverMaxConnections=10000\n"
+            "serverChannelMaxIdleTimeSeconds=120\nserverMaxConnections=10000\nserverMaxConnectionsPerAddress=1000\n"
             "serverReadBufferTotalBytes=268435456\nwriteBufferHighWaterMark=1048576\n"
             "writeBufferLowWaterMark=262144\nserverWriteQueueMaxBytes=33554432\n"
             "serverWriteBufferTotalBytes=268435456\n");
