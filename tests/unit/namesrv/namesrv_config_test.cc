@@ -40,7 +40,11 @@ TEST(NamesrvConfig, KeysApplyAndUnknownKeysWarn) {
             "serverChannelMaxIdleTimeSeconds=120\nserverMaxConnections=10000\nserverMaxConnectionsPerAddress=1000\n"
             "serverReadBufferTotalBytes=268435456\nwriteBufferHighWaterMark=1048576\n"
             "writeBufferLowWaterMark=262144\nserverWriteQueueMaxBytes=33554432\n"
-            "serverWriteBufferTotalBytes=268435456\n");
+            "serverWriteBufferTotalBytes=268435456\n"
+            // TLS (broker/remoting/tls_settings.h), at their defaults: disabled.
+            "tls.server.mode=disabled\ntls.server.certPath=\ntls.server.keyPath=\ntls.server.keyPassword=\n"
+            "tls.server.need.client.auth=none\ntls.server.trustCertPath=\ntls.enable=false\n"
+            "tls.client.authServer=false\ntls.client.trustCertPath=\ntls.client.certPath=\ntls.client.keyPath=\n");
 }
 
 TEST(NamesrvConfig, BadValuesNameKeyAndFile) {
