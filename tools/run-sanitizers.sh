@@ -8,9 +8,10 @@
 #
 #   tools/run-sanitizers.sh [--ci] [all|asan|tsan]
 #     all (default)  both builds, the full lists below
-#     --ci           the test command's step (tools/run-tests.sh): the lists that fit the CI budget
-#                    (simulator with RMQ_SIM_SEEDS=20 per scenario, TSan over the multi-threaded binaries and
-#                    the DLedger integration tests only); about 20 minutes on an idle 2-core machine
+#     --ci           the CI lists (tools/run-tests.sh runs `--ci asan`): the simulator with RMQ_SIM_SEEDS=20
+#                    per scenario; TSan over the multi-threaded binaries and the DLedger integration tests
+#                    only. `--ci asan` is about 13 minutes on an idle 2-core machine, `--ci tsan` about 9 more
+#                    (too much for CI's 45-minute budget, see tools/sanitizers/README.md)
 #   ASAN_TESTS="test_store" tools/run-sanitizers.sh asan   a subset while fixing a finding
 #   An entry of ASAN_TESTS / TSAN_TESTS is a test binary, or binary=REGEX to run only its tests whose ctest
 #   name (Suite.Test) matches REGEX.
@@ -43,10 +44,16 @@ if [ "$ci" = 1 ]; then
   # thorough run); 20 under ASan keeps it near a minute. The Bites_* / Replay cases are seed-independent.
   export RMQ_SIM_SEEDS=${RMQ_SIM_SEEDS:-20}
   ASAN_TESTS=${ASAN_TESTS:-"test_common test_store test_raft test_remoting test_migrate test_sim test_namesrv test_server test_dledger test_ctl test_acl test_integration"}
-  TSAN_TESTS=${TSAN_TESTS:-"test_remoting test_dledger test_server test_store test_integration=^(DLedger|Dledger)"}
+  # test_store: only the suites that start the store's threads (flush, dispatch, the DLedger store's
+  # replicator side); its format, decoder and crash-point suites are single-threaded and run under ASan.
+  TSAN_TESTS=${TSAN_TESTS:-"test_remoting test_dledger test_server test_store=^(PlainStore|DLedgerMessageStore|DiskSpaceGuard) test_integration=^(DLedger|Dledger)"}
   # ConnectionLimitsTest measures how fast a flood fills and drains buffers against fixed deadlines; at
   # TSan's 5-15x slowdown on two cores those deadlines fail without any report (they run in the plain suite).
   TSAN_EXCLUDE=${TSAN_EXCLUDE:-"^ConnectionLimitsTest\\."}
+  # This flood test bounds the broker's resident memory (< 96 MiB over its baseline); ASan's quarantine of
+  # freed blocks (256 MiB) and shadow memory are resident too (343 MiB measured), so it fails without any
+  # report. It runs in the plain suite; every other test of ConnectionFloodTest runs here.
+  ASAN_EXCLUDE=${ASAN_EXCLUDE:-"^ConnectionFloodTest\\.BrokerPeerNotReadingPullRepliesIsClosedAndMemoryBounded\$"}
 else
   ASAN_TESTS=${ASAN_TESTS:-"test_common test_store test_raft test_remoting test_migrate test_sim test_namesrv test_server test_dledger test_ctl test_acl test_integration"}
   TSAN_TESTS=${TSAN_TESTS:-"test_store test_remoting test_dledger test_server test_integration test_namesrv"}
@@ -78,9 +85,13 @@ if command -v llvm-symbolizer-14 >/dev/null 2>&1; then
 fi
 status=0
 
-# CPU seconds (user+sys) used so far by the children this shell has waited for (bash's `times`, second line).
-cpu_seconds() {
-  times | awk 'NR==2 { n=0; for (i=1;i<=2;i++) { split($i, p, /[ms]/); n += p[1]*60 + p[2] } printf "%d", n }'
+# cpu_now: sets CPU_NOW to the CPU seconds (user+sys) used so far by the children this shell has waited for
+# (the second line of bash's `times`; it must run in this shell, not in a $(...) subshell, which has none).
+cpu_file=$(mktemp)
+trap 'rm -f "$cpu_file"' EXIT
+cpu_now() {
+  times >"$cpu_file"
+  CPU_NOW=$(awk 'NR==2 { n=0; for (i=1;i<=2;i++) { split($i, p, /[ms]/); n += p[1]*60 + p[2] } printf "%d", n }' "$cpu_file")
 }
 
 abs_dir() { case "$1" in /*) echo "$1" ;; *) echo "$ROOT/$1" ;; esac; }
@@ -95,7 +106,8 @@ run_build() {
   # test_integration runs rmqctl (check-commitlog on the DLedger stores) without a CMake dependency on it.
   case " ${targets[*]} " in *" test_integration "*) targets+=(rmqctl) ;; esac
   local start=$SECONDS cpu0
-  cpu0=$(cpu_seconds)
+  cpu_now
+  cpu0=$CPU_NOW
   echo "== sanitizers: $sanitize ($SAN_CXX) in $dir: ${entries[*]}"
   # Warnings are the -Werror g++ build's job (tools/build.sh).
   cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRMQ_WERROR=OFF -DRMQ_BUILD_BENCH=OFF \
@@ -106,20 +118,36 @@ run_build() {
     return
   fi
   local built=$SECONDS cpu1
-  cpu1=$(cpu_seconds)
+  cpu_now
+  cpu1=$CPU_NOW
   local logs="$dir/sanitizer-logs"
   rm -rf "$logs"
   mkdir -p "$logs"
-  local rc=0 t0 name regex
+  local rc=0 t0 name regex whole=()
+  # The binaries run whole go to one ctest call, so that -j keeps both cores busy across binaries (one
+  # binary's last long test no longer runs alone); ctest's "Label Time Summary" gives the time per binary.
+  # A binary=REGEX entry gets its own call.
   for e in "${entries[@]}"; do
-    name=${e%%=*}
-    regex=""
-    [ "$name" = "$e" ] || regex=${e#*=}
-    t0=$SECONDS
-    local args=(--output-on-failure -j "$JOBS" --timeout 600 -L "^${name}\$")
-    [ -z "$regex" ] || args+=(-R "$regex")
+    [ "${e%%=*}" != "$e" ] || whole+=("$e")
+  done
+  run_ctest() {  # <label-regex> [-R regex]
+    local args=(--output-on-failure -j "$JOBS" --timeout 600 -L "$1")
+    shift
+    args+=("$@")
     [ -z "$exclude" ] || args+=(-E "$exclude")
     (cd "$dir" && ctest "${args[@]}") || rc=1
+  }
+  if [ "${#whole[@]}" -gt 0 ]; then
+    t0=$SECONDS
+    run_ctest "^($(IFS='|'; echo "${whole[*]}"))\$"
+    echo "== sanitizers: $sanitize ${whole[*]}: $((SECONDS - t0)) s"
+  fi
+  for e in "${entries[@]}"; do
+    name=${e%%=*}
+    [ "$name" != "$e" ] || continue
+    regex=${e#*=}
+    t0=$SECONDS
+    run_ctest "^${name}\$" -R "$regex"
     echo "== sanitizers: $sanitize $e: $((SECONDS - t0)) s"
   done
   if compgen -G "$logs/*" >/dev/null; then
@@ -131,7 +159,8 @@ run_build() {
     rc=1
   fi
   local cpu2
-  cpu2=$(cpu_seconds)
+  cpu_now
+  cpu2=$CPU_NOW
   echo "== sanitizers: $sanitize build $((built - start)) s (cpu $((cpu1 - cpu0)) s), tests $((SECONDS - built)) s (cpu $((cpu2 - cpu1)) s), exit $rc"
   [ "$rc" = 0 ] || status=1
 }
