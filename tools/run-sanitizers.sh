@@ -103,8 +103,6 @@ run_build() {
   shift 3
   local entries=("$@") targets=() e
   for e in "${entries[@]}"; do targets+=("${e%%=*}"); done
-  # test_integration runs rmqctl (check-commitlog on the DLedger stores) without a CMake dependency on it.
-  case " ${targets[*]} " in *" test_integration "*) targets+=(rmqctl) ;; esac
   local start=$SECONDS cpu0
   cpu_now
   cpu0=$CPU_NOW
