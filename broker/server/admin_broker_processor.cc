@@ -56,7 +56,8 @@ void AdminBrokerProcessor::register_on(remoting::RemotingServer& server) {
                          code::kSearchOffsetByTimestamp, code::kGetMaxOffset, code::kGetMinOffset,
                          code::kGetEarliestMsgStoretime, code::kLockBatchMq, code::kUnlockBatchMq,
                          code::kGetAllConsumerOffset, code::kGetAllDelayOffset,
-                         code::kGetAllSubscriptionGroupConfig, code::kDLedgerTransferLeadership}) {
+                         code::kGetAllSubscriptionGroupConfig, code::kDLedgerTransferLeadership,
+                         code::kUpdateAndCreateSubscriptionGroup}) {
     server.register_handler(c, handler);
   }
 }
@@ -66,6 +67,9 @@ void AdminBrokerProcessor::process(const remoting::RemotingCommand& request, con
   switch (request.code) {
     case code::kUpdateAndCreateTopic:
       update_and_create_topic(request, responder);
+      return;
+    case code::kUpdateAndCreateSubscriptionGroup:
+      update_and_create_subscription_group(request, responder);
       return;
     case code::kGetAllTopicConfig:
       responder.respond(with_body(request, dump_json(services_.topics().wrapper_json())));
@@ -187,6 +191,32 @@ void AdminBrokerProcessor::update_and_create_topic(const remoting::RemotingComma
   }
   services_.topics().update(config);
   services_.register_sync();
+  responder.respond(rc::kSuccess);
+}
+
+void AdminBrokerProcessor::update_and_create_subscription_group(const remoting::RemotingCommand& request,
+                                                                const remoting::Responder& responder) {
+  if (request.body.empty()) throw RequestError("UPDATE_AND_CREATE_SUBSCRIPTIONGROUP without a body");
+  SubscriptionGroupConfig config;
+  try {
+    const nlohmann::json body = store::parse_fastjson(
+        std::string_view(reinterpret_cast<const char*>(request.body.data()), request.body.size()));
+    config = subscription_group_from_json(body);
+  } catch (const std::exception& e) {
+    throw RequestError(std::string("UPDATE_AND_CREATE_SUBSCRIPTIONGROUP body: ") + e.what());
+  }
+  if (auto problem = validate_group_name(config.group_name)) {
+    responder.respond(rc::kSystemError, "subscription group \"" + config.group_name + "\": " + *problem);
+    return;
+  }
+  if (services_.role().is_slave()) {
+    responder.respond(rc::kSystemError, "Can't modify topic or subscription group from slave broker, please execute "
+                                        "it from master broker.");
+    return;
+  }
+  services_.groups().update(config);
+  spdlog::info("broker: subscription group {} created or updated by {}", config.group_name,
+               responder.connection() ? responder.connection()->peer_address() : std::string("?"));
   responder.respond(rc::kSuccess);
 }
 

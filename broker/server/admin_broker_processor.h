@@ -21,6 +21,10 @@ class AdminBrokerProcessor {
 
  private:
   void update_and_create_topic(const remoting::RemotingCommand& request, const remoting::Responder& responder);
+  // UPDATE_AND_CREATE_SUBSCRIPTIONGROUP (200, mqadmin updateSubGroup): the body is a SubscriptionGroupConfig;
+  // created or replaced whatever autoCreateSubscriptionGroup(MaxNums) say.
+  void update_and_create_subscription_group(const remoting::RemotingCommand& request,
+                                            const remoting::Responder& responder);
   void runtime_info(const remoting::RemotingCommand& request, const remoting::Responder& responder);
   void lock_batch(const remoting::RemotingCommand& request, const remoting::Responder& responder, bool lock);
 

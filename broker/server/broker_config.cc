@@ -241,6 +241,8 @@ const KeyTable& key_table(const std::string& source) {
        std::initializer_list<std::tuple<const char*, std::int32_t BrokerConfig::*, std::int32_t, std::int32_t>>{
            {"maxTopicQueueNums", &BrokerConfig::max_topic_queue_nums, 1, 65535},
            {"autoCreateTopicMaxNums", &BrokerConfig::auto_create_topic_max_nums, 0, INT32_MAX},
+           {"autoCreateSubscriptionGroupMaxNums", &BrokerConfig::auto_create_subscription_group_max_nums, 0,
+            INT32_MAX},
            {"diskSpaceWarningLevelRatio", &BrokerConfig::disk_space_warning_level_ratio, 1, 100}}) {
     // Init-captures: clang 14 (the sanitizer builds) cannot capture structured bindings by name.
     table[key] = {[field = field, key = key, source, min_value = min_value, max_value = max_value](

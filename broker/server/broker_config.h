@@ -79,6 +79,7 @@ struct BrokerConfig {
   // Topic, queue and disk limits (man rmq-broker(8), "Topic, queue and disk limits").
   std::int32_t max_topic_queue_nums = 1024;            // maxTopicQueueNums: read/write queues of one topic
   std::int32_t auto_create_topic_max_nums = 10000;     // autoCreateTopicMaxNums: no send auto-create beyond
+  std::int32_t auto_create_subscription_group_max_nums = 10000;  // autoCreateSubscriptionGroupMaxNums: likewise
   std::int32_t disk_space_warning_level_ratio = 90;    // diskSpaceWarningLevelRatio (percent used)
   std::int32_t ha_listen_port = 10912;  // default listenPort + 1
 

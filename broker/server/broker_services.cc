@@ -22,7 +22,8 @@ BrokerServices::BrokerServices(BrokerConfig config, store::MessageStore& store, 
       role_(BrokerRoleState::from_config(config_)),
       store_(store),
       topics_(config_, config_file(config_, persist_configs, "topics.json")),
-      groups_(config_.auto_create_subscription_group, config_file(config_, persist_configs, "subscriptionGroup.json")),
+      groups_(config_.auto_create_subscription_group, config_file(config_, persist_configs, "subscriptionGroup.json"),
+              config_.auto_create_subscription_group_max_nums),
       offsets_(config_file(config_, persist_configs, "consumerOffset.json")),
       consumers_([this](const std::string& group) {
         auto g = groups_.select(group);

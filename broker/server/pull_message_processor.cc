@@ -86,9 +86,11 @@ void PullMessageProcessor::process(const remoting::RemotingCommand& request, con
     responder.respond(rc::kNoPermission, "the broker[" + config.broker_ip1 + "] pulling message is forbidden");
     return;
   }
-  auto group_config = services_.groups().find_or_create(group);
+  std::string refused;
+  auto group_config = services_.groups().find_or_create(group, &refused);
   if (!group_config) {
-    responder.respond(rc::kSubscriptionGroupNotExist, "subscription group [" + group + "] does not exist");
+    responder.respond(rc::kSubscriptionGroupNotExist, "subscription group [" + group + "] does not exist" +
+                                                          (refused.empty() ? "" : " (" + refused + ")"));
     return;
   }
   if (!group_config->consume_enable) {

@@ -208,6 +208,17 @@ void SendMessageProcessor::process_send(remoting::RemotingCommand request, const
     }
   }
   auto topic_config = services_.topics().select(header.topic);
+  // A new %RETRY% topic belongs to a group that may not be auto-created any more
+  // (autoCreateSubscriptionGroupMaxNums): refused before the topic is made, so the limit cannot be side-stepped
+  // by filling the topic table with retry topics of groups that do not exist.
+  if (!topic_config && header.topic.starts_with(kRetryGroupTopicPrefix)) {
+    const std::string group = header.topic.substr(kRetryGroupTopicPrefix.size());
+    std::string refused;
+    if (!services_.groups().find_or_create(group, &refused) && !refused.empty()) {
+      responder.respond(rc::kSubscriptionGroupNotExist, "subscription group not exist, " + group + " (" + refused + ")");
+      return;
+    }
+  }
   if (!topic_config) {
     // The disk reserve: no new topic (the put would be refused the same way).
     if (auto problem = services_.store().disk_space_problem()) {
@@ -260,9 +271,11 @@ void SendMessageProcessor::process_send(remoting::RemotingCommand request, const
   std::int32_t queue_id = header.queue_id;
   if (!header.batch && topic.starts_with(kRetryGroupTopicPrefix)) {
     const std::string group = topic.substr(kRetryGroupTopicPrefix.size());
-    auto group_config = services_.groups().find_or_create(group);
+    std::string refused;
+    auto group_config = services_.groups().find_or_create(group, &refused);
     if (!group_config) {
-      responder.respond(rc::kSubscriptionGroupNotExist, "subscription group not exist, " + group);
+      responder.respond(rc::kSubscriptionGroupNotExist,
+                        "subscription group not exist, " + group + (refused.empty() ? "" : " (" + refused + ")"));
       return;
     }
     std::int32_t max_reconsume = group_config->retry_max_times;
@@ -403,9 +416,11 @@ void SendMessageProcessor::process_send_back(remoting::RemotingCommand request,
     return;
   }
 
-  auto group_config = services_.groups().find_or_create(group);
+  std::string refused;
+  auto group_config = services_.groups().find_or_create(group, &refused);
   if (!group_config) {
-    responder.respond(rc::kSubscriptionGroupNotExist, "subscription group not exist, " + group);
+    responder.respond(rc::kSubscriptionGroupNotExist,
+                      "subscription group not exist, " + group + (refused.empty() ? "" : " (" + refused + ")"));
     return;
   }
   if (!perm::writeable(services_.config().broker_permission)) {

@@ -1,6 +1,7 @@
 // Subscription groups and subscriptionGroup.json (see subscription_group_manager.h).
 #include "broker/server/subscription_group_manager.h"
 
+#include <cassert>
 #include <chrono>
 #include <filesystem>
 #include <spdlog/spdlog.h>
@@ -46,8 +47,10 @@ SubscriptionGroupConfig subscription_group_from_json(const nlohmann::json& json)
   return c;
 }
 
-SubscriptionGroupManager::SubscriptionGroupManager(bool auto_create, std::string config_path)
-    : auto_create_(auto_create), config_path_(std::move(config_path)) {
+SubscriptionGroupManager::SubscriptionGroupManager(bool auto_create, std::string config_path,
+                                                   std::int32_t auto_create_max_nums)
+    : auto_create_(auto_create), config_path_(std::move(config_path)), auto_create_max_nums_(auto_create_max_nums) {
+  assert(auto_create_max_nums >= 0);
   // 4.9.x SubscriptionGroupManager.init: the built-in groups.
   for (const char* name : {"TOOLS_CONSUMER", "FILTERSRV_CONSUMER", "SELF_TEST_C_GROUP", "CID_ONS-HTTP-PROXY",
                            "CID_ONSAPI_PULL", "CID_ONSAPI_PERMISSION", "CID_ONSAPI_OWNER", "CID_RMQ_SYS_TRANS"}) {
@@ -102,7 +105,8 @@ bool SubscriptionGroupManager::persist_if_dirty() {
   return true;
 }
 
-std::optional<SubscriptionGroupConfig> SubscriptionGroupManager::find_or_create(const std::string& group) {
+std::optional<SubscriptionGroupConfig> SubscriptionGroupManager::find_or_create(const std::string& group,
+                                                                                 std::string* refused) {
   SubscriptionGroupConfig created;
   {
     std::lock_guard lock(mutex_);
@@ -112,6 +116,19 @@ std::optional<SubscriptionGroupConfig> SubscriptionGroupManager::find_or_create(
     // Never create (and persist) a group the loader or a client could not use again.
     if (auto problem = validate_group_name(group)) {
       spdlog::warn("broker: subscription group \"{}\" not created: {}", group, *problem);
+      return std::nullopt;
+    }
+    if (table_.size() >= static_cast<std::size_t>(auto_create_max_nums_)) {
+      std::string reason = "the broker holds " + std::to_string(table_.size()) +
+                           " subscription groups, the limit autoCreateSubscriptionGroupMaxNums=" +
+                           std::to_string(auto_create_max_nums_) +
+                           " for auto-creating groups; create the group with UPDATE_AND_CREATE_SUBSCRIPTIONGROUP "
+                           "(mqadmin updateSubGroup) instead";
+      const std::uint64_t n = refusals_.fetch_add(1) + 1;
+      if ((n & (n - 1)) == 0) {
+        spdlog::warn("broker: subscription group {} not auto-created ({} refused so far): {}", group, n, reason);
+      }
+      if (refused != nullptr) *refused = std::move(reason);
       return std::nullopt;
     }
     created.group_name = group;

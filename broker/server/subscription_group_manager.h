@@ -7,11 +7,18 @@
 // (the file holds every group, so writing it per create made creating groups quadratic), the rest by
 // persist_if_dirty() from the broker's housekeeping or at shutdown. Crash: .tmp/.bak writes; a group lost
 // from the file is recreated on next use.
+//
+// Limit (man rmq-broker(8) "Topic, queue and disk limits"): a group is auto-created only while the table holds
+// fewer than autoCreateSubscriptionGroupMaxNums groups (the built-in ones included), so that clients naming
+// ever new groups in heartbeats or pulls cannot grow the table and its file without bound. Groups that exist
+// and UPDATE_AND_CREATE_SUBSCRIPTIONGROUP are not limited. The first refusal is logged, then every
+// power-of-two-th one.
 // Thread-safe.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <climits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -41,7 +48,9 @@ SubscriptionGroupConfig subscription_group_from_json(const nlohmann::json& json)
 
 class SubscriptionGroupManager {
  public:
-  SubscriptionGroupManager(bool auto_create, std::string config_path);
+  // `auto_create_max_nums`: autoCreateSubscriptionGroupMaxNums (no auto-create once the table holds this many).
+  SubscriptionGroupManager(bool auto_create, std::string config_path,
+                           std::int32_t auto_create_max_nums = INT32_MAX);
 
   // Throws std::runtime_error naming the file when it and its .bak are unusable; one bad entry is skipped
   // with a warning naming it.
@@ -50,8 +59,9 @@ class SubscriptionGroupManager {
   bool persist_if_dirty();  // writes the file when an auto-create left it behind; true when it wrote
 
   // findSubscriptionGroupConfig: the group, auto-created when allowed and its name is valid
-  // (validate_group_name); nullopt otherwise.
-  std::optional<SubscriptionGroupConfig> find_or_create(const std::string& group);
+  // (validate_group_name); nullopt otherwise. When the autoCreateSubscriptionGroupMaxNums limit kept it from
+  // being created, `refused` (if given) gets a one-line reason naming the key.
+  std::optional<SubscriptionGroupConfig> find_or_create(const std::string& group, std::string* refused = nullptr);
   std::optional<SubscriptionGroupConfig> select(const std::string& group) const;
   void update(const SubscriptionGroupConfig& config);  // std::invalid_argument for an invalid group name
 
@@ -66,6 +76,8 @@ class SubscriptionGroupManager {
  private:
   const bool auto_create_;
   const std::string config_path_;
+  const std::int32_t auto_create_max_nums_;
+  std::atomic<std::uint64_t> refusals_{0};  // auto-creates refused by the limit (log throttle)
   mutable std::mutex mutex_;
   static constexpr std::int64_t kAutoCreatePersistIntervalMs = 1000;
   std::atomic<bool> dirty_{false};                // the table has changes the file lacks

@@ -145,6 +145,10 @@ std::optional<TopicConfig> TopicConfigManager::create_topic_in_send(const std::s
       return std::nullopt;
     }
     if (auto reason = auto_create_refusal_locked()) {
+      // Logged the first time and then every power-of-two-th time: a client looping over new topics must not
+      // flood the log.
+      const std::uint64_t n = auto_create_refusals_.fetch_add(1) + 1;
+      if ((n & (n - 1)) == 0) spdlog::warn("broker: topic {} not auto-created ({} refused so far): {}", topic, n, *reason);
       if (refused != nullptr) *refused = *reason;
       return std::nullopt;
     }

@@ -17,7 +17,7 @@
 //
 // Limits (man rmq-broker(8) "Topic, queue and disk limits"): no topic gets more than maxTopicQueueNums read
 // or write queues, and a send auto-creates a topic only while the table holds fewer than
-// autoCreateTopicMaxNums topics.
+// autoCreateTopicMaxNums topics (the first refusal is logged, then every power-of-two-th one).
 // Thread-safe.
 #pragma once
 
@@ -94,6 +94,7 @@ class TopicConfigManager {
   const std::string config_path_;
   const std::int32_t max_topic_queue_nums_;
   const std::int32_t auto_create_topic_max_nums_;
+  std::atomic<std::uint64_t> auto_create_refusals_{0};  // sends refused by autoCreateTopicMaxNums (log throttle)
   std::atomic<bool> dirty_{false};                 // the table has changes the file lacks
   std::atomic<std::int64_t> last_persist_ms_{0};   // steady clock, ms; 0: never
   mutable std::mutex mutex_;
