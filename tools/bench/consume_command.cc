@@ -58,6 +58,7 @@ std::int64_t stored_offset(remoting::Connection& connection, const ConsumeOption
   request.ext_fields.set("consumerGroup", options.group);
   request.ext_fields.set("topic", options.topic);
   request.ext_fields.set_int("queueId", queue_id);
+  ctl::sign_if_set(request, options.credentials);
   const remoting::InvokeResult result = connection.invoke_sync(std::move(request), 5000);
   if (!result.ok()) throw BenchError("QUERY_CONSUMER_OFFSET queue " + std::to_string(queue_id) + ": " + result.error);
   if (result.response.code != rc::kSuccess) return 0;  // 22: the group has no offset here yet
@@ -110,6 +111,7 @@ void pull_loop(QueuePuller& puller, const ConsumeOptions& options, Totals& total
     f.set("subscription", "*");
     f.set_int("subVersion", sub_version);
     f.set("expressionType", "TAG");
+    ctl::sign_if_set(request, options.credentials);
     const remoting::InvokeResult result = puller.connection->invoke_sync(std::move(request), options.poll_ms + 10000);
     if (!result.ok()) {
       count_error(totals, "pull " + std::string(remoting::invoke_status_name(result.status)));
@@ -152,6 +154,7 @@ void store_offset(const QueuePuller& puller, const ConsumeOptions& options) {
   request.ext_fields.set("topic", options.topic);
   request.ext_fields.set_int("queueId", puller.queue.queue_id);
   request.ext_fields.set_int("commitOffset", puller.offset);
+  ctl::sign_if_set(request, options.credentials);
   (void)puller.connection->invoke_sync(std::move(request), 3000);
 }
 

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "broker/remoting/tls_settings.h"
+#include "ctl/credentials.h"
 
 namespace rmq::bench {
 
@@ -28,6 +29,7 @@ struct ConsumeOptions {
   std::int64_t poll_ms = 1000;  // suspendTimeoutMillis asked of the broker
   std::int32_t batch = 32;      // maxMsgNums
   remoting::TlsClientSettings tls;  // --tls, --tls-ca: to the name server and the brokers
+  ctl::Credentials credentials;     // --access-key, --secret-key(-file): every broker request signed (ACL)
 };
 
 int run_consume(const ConsumeOptions& options);

@@ -6,6 +6,8 @@
 //     produce and consume: [--tls [--tls-ca CA.pem]] connect to the name server and the brokers with TLS
 //     (a server whose tls.server.mode is permissive or enforcing); --tls-ca verifies their certificates
 //     (chain and host name) against that CA file, without it nothing is verified
+//     produce and consume: [--access-key AK (--secret-key SK | --secret-key-file F)] sign every request to the
+//     brokers as upstream's ACL clients do (aclEnable=true, plain_acl.yml), with the broker's own signing code
 //   rmq-bench fsync-rate --dir D [--duration S]
 //   rmq-bench failover (--conf-dir DIR | -c CONF ...) [--rounds 10] [--namesrv H:P]
 //   rmq-bench catch-up (--conf-dir DIR | -c CONF ...) [--node ID] [--mb 256]
@@ -47,6 +49,36 @@ CLI::Validator digits_only() {
 void add_tls_options(CLI::App& command, rmq::remoting::TlsClientSettings& tls, std::string& ca_file) {
   command.add_flag("--tls", tls.enable, "connect with TLS (servers with tls.server.mode permissive or enforcing)");
   command.add_option("--tls-ca", ca_file, "with --tls: verify the servers' certificates against this PEM CA file");
+}
+
+// --access-key, --secret-key, --secret-key-file on one subcommand.
+struct CredentialFlags {
+  std::string access_key;
+  std::string secret_key;
+  std::string secret_key_file;
+};
+void add_credential_options(CLI::App& command, CredentialFlags& flags) {
+  command.add_option("--access-key", flags.access_key, "sign requests with this ACL accessKey (plain_acl.yml)");
+  auto* secret = command.add_option("--secret-key", flags.secret_key, "its secretKey (visible in ps; see --secret-key-file)");
+  auto* file = command.add_option("--secret-key-file", flags.secret_key_file, "read the secretKey from this file's first line");
+  secret->excludes(file);
+}
+// The credentials from the flags, or a usage problem. Never echoes the secret.
+std::string check_credentials(const CredentialFlags& flags, rmq::ctl::Credentials& out) {
+  std::string secret = flags.secret_key;
+  if (!flags.secret_key_file.empty()) {
+    try {
+      secret = rmq::ctl::read_secret_key_file(flags.secret_key_file);
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+  }
+  if (flags.access_key.empty() != secret.empty()) {
+    return "--access-key and --secret-key (or --secret-key-file) go together";
+  }
+  out.access_key = flags.access_key;
+  out.secret_key = secret;
+  return "";
 }
 
 // Fills the TLS settings from the flags and loads the CA file once, so that a bad one is a usage error.
@@ -91,6 +123,8 @@ int main(int argc, char** argv) {
   produce_cmd->add_option("--timeout-ms", produce.send_timeout_ms, "per-send timeout")->check(CLI::Range(1, 600000))->capture_default_str();
   std::string produce_tls_ca;
   add_tls_options(*produce_cmd, produce.tls, produce_tls_ca);
+  CredentialFlags produce_credentials;
+  add_credential_options(*produce_cmd, produce_credentials);
 
   rmq::bench::ConsumeOptions consume;
   std::uint64_t consume_count = 0;
@@ -108,6 +142,8 @@ int main(int argc, char** argv) {
   consume_cmd->add_option("--batch", consume.batch, "maxMsgNums per pull")->check(CLI::Range(1, 1024))->capture_default_str();
   std::string consume_tls_ca;
   add_tls_options(*consume_cmd, consume.tls, consume_tls_ca);
+  CredentialFlags consume_credentials;
+  add_credential_options(*consume_cmd, consume_credentials);
 
   rmq::bench::FsyncRateOptions fsync;
   auto* fsync_cmd = app.add_subcommand("fsync-rate", "serial write 1 KiB + fdatasync rate of a directory's disk");
@@ -168,6 +204,9 @@ int main(int argc, char** argv) {
     if (produce.size_bytes > 4 * 1024 * 1024) return usage_error("--size must be at most 4194304 (maxMessageSize)");
     if (produce.topic.empty() || produce.topic.size() > 127) return usage_error("--topic must be 1..127 characters");
     if (auto problem = check_tls(produce.tls, produce_tls_ca); !problem.empty()) return usage_error(problem);
+    if (auto problem = check_credentials(produce_credentials, produce.credentials); !problem.empty()) {
+      return usage_error(problem);
+    }
     return rmq::bench::run_produce(produce);
   }
   if (consume_cmd->parsed()) {
@@ -183,6 +222,9 @@ int main(int argc, char** argv) {
       consume.duration_s = consume_duration_s;
     }
     if (auto problem = check_tls(consume.tls, consume_tls_ca); !problem.empty()) return usage_error(problem);
+    if (auto problem = check_credentials(consume_credentials, consume.credentials); !problem.empty()) {
+      return usage_error(problem);
+    }
     return rmq::bench::run_consume(consume);
   }
   if (failover_cmd->parsed()) {

@@ -46,7 +46,9 @@ std::string failure_key(const remoting::InvokeResult& result) {
 void create_and_wait(Connections& connections, remoting::Connection& namesrv, const ProduceOptions& options) {
   const std::vector<std::string> brokers = master_broker_addrs(namesrv, 3000);
   if (brokers.empty()) throw BenchError("--create-topic: the name server knows no master broker");
-  for (const std::string& addr : brokers) create_topic(*connections.get(addr), options.topic, options.queues, 3000);
+  for (const std::string& addr : brokers) {
+    create_topic(*connections.get(addr), options.topic, options.queues, 3000, options.credentials);
+  }
   const std::size_t expected = brokers.size() * static_cast<std::size_t>(options.queues);
   wait_for_route(namesrv, options.topic, expected, 30000);
 }
@@ -114,6 +116,7 @@ int run_produce(const ProduceOptions& options) {
       f.set_int("j", 0);
       f.set_bool("k", false);
       request.body = body;
+      ctl::sign_if_set(request, options.credentials);
       ++sent;
       const Clock::time_point sent_at = Clock::now();
       connection->invoke_async(std::move(request), options.send_timeout_ms,

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "broker/remoting/tls_settings.h"
+#include "ctl/credentials.h"
 
 namespace rmq::bench {
 
@@ -27,6 +28,7 @@ struct ProduceOptions {
   std::int32_t queues = 8;
   std::int64_t send_timeout_ms = 3000;
   remoting::TlsClientSettings tls;  // --tls, --tls-ca: to the name server and the brokers
+  ctl::Credentials credentials;     // --access-key, --secret-key(-file): every broker request signed (ACL)
 };
 
 int run_produce(const ProduceOptions& options);

@@ -137,7 +137,7 @@ std::vector<std::string> master_broker_addrs(remoting::Connection& namesrv, std:
 }
 
 void create_topic(remoting::Connection& broker, const std::string& topic, std::int32_t queue_count,
-                  std::int64_t timeout_ms) {
+                  std::int64_t timeout_ms, const ctl::Credentials& credentials) {
   remoting::RemotingCommand request = remoting::make_request(remoting::request_code::kUpdateAndCreateTopic);
   request.ext_fields.set("topic", topic);
   request.ext_fields.set("defaultTopic", "TBW102");
@@ -147,6 +147,7 @@ void create_topic(remoting::Connection& broker, const std::string& topic, std::i
   request.ext_fields.set("topicFilterType", "SINGLE_TAG");
   request.ext_fields.set_int("topicSysFlag", 0);
   request.ext_fields.set_bool("order", false);
+  ctl::sign_if_set(request, credentials);
   const std::string what = "UPDATE_AND_CREATE_TOPIC " + topic + " on " + broker.peer_address();
   const remoting::RemotingCommand response = call(broker, std::move(request), timeout_ms, what);
   if (response.code != remoting::response_code::kSuccess) throw BenchError(describe_failure(what, response));

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "broker/remoting/connection.h"
+#include "ctl/credentials.h"
 
 namespace rmq::bench {
 
@@ -44,9 +45,10 @@ TopicRoute lookup_route(remoting::Connection& namesrv, const std::string& topic,
 // 106: the id-0 address of every broker name the name server knows.
 std::vector<std::string> master_broker_addrs(remoting::Connection& namesrv, std::int64_t timeout_ms);
 
-// 17 on `broker` with read = write = `queue_count`, perm 6.
+// 17 on `broker` with read = write = `queue_count`, perm 6; signed with `credentials` when set (under ACL an
+// admin account's).
 void create_topic(remoting::Connection& broker, const std::string& topic, std::int32_t queue_count,
-                  std::int64_t timeout_ms);
+                  std::int64_t timeout_ms, const ctl::Credentials& credentials = {});
 
 // Polls 105 every 200 ms until the route has at least `min_writable` writable queues or `wait_ms` passes.
 TopicRoute wait_for_route(remoting::Connection& namesrv, const std::string& topic, std::size_t min_writable,
