@@ -69,8 +69,17 @@ ClusterInfo parse_cluster_info(const std::string& body) {
   return info;
 }
 
-Answer<remoting::RemotingCommand> GroupQuery::call(const std::string& address, remoting::RemotingCommand request) {
+void GroupQuery::set_credentials(const std::string& address, Credentials credentials) {
+  credentials_[address] = std::move(credentials);
+}
+
+Answer<remoting::RemotingCommand> GroupQuery::call(const std::string& address, remoting::RemotingCommand request,
+                                                   bool sign) {
   Answer<remoting::RemotingCommand> answer;
+  if (sign) {
+    const auto it = credentials_.find(address);
+    sign_if_set(request, it != credentials_.end() ? it->second : default_credentials_);
+  }
   try {
     const HostPort hp = split_host_port(address);
     auto connection = client_.connect(hp.host, hp.port, timeout_ms_);
@@ -109,7 +118,7 @@ Answer<RuntimeInfo> GroupQuery::runtime_info(const std::string& address) {
 
 Answer<ClusterInfo> GroupQuery::cluster_info(const std::string& namesrv_address) {
   Answer<ClusterInfo> answer;
-  auto response = call(namesrv_address, remoting::make_request(code::kGetBrokerClusterInfo));
+  auto response = call(namesrv_address, remoting::make_request(code::kGetBrokerClusterInfo), /*sign=*/false);
   if (!response.value) {
     answer.error = response.error;
     return answer;

@@ -5,6 +5,10 @@
 //
 // Each query opens its own connection with its own timeout and closes it; a node that does not answer is an
 // error string, never an exception, because "node unreachable" is a status, not a failure of rmqctl.
+//
+// ACL (aclEnable=true on a broker): the requests to brokers (28, 30, 52200) are signed (credentials.h) with the
+// credentials given for that broker's address, else with the default ones, else not at all. The name server's
+// GET_BROKER_CLUSTER_INFO stays unsigned: its reads are open under ACL.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +18,7 @@
 #include <vector>
 
 #include "broker/remoting/remoting_client.h"
+#include "ctl/credentials.h"
 
 namespace rmq::ctl {
 
@@ -52,11 +57,19 @@ class GroupQuery {
   // True when something accepts a TCP connection at the address within the timeout.
   bool accepts(const std::string& address);
 
+  // ACL credentials for requests to brokers: for one address ("host:port"), or for every broker without its own.
+  void set_credentials(const std::string& address, Credentials credentials);
+  void set_default_credentials(Credentials credentials) { default_credentials_ = std::move(credentials); }
+
  private:
-  Answer<remoting::RemotingCommand> call(const std::string& address, remoting::RemotingCommand request);
+  // `sign`: a request to a broker (signed when credentials are known for `address`).
+  Answer<remoting::RemotingCommand> call(const std::string& address, remoting::RemotingCommand request,
+                                         bool sign = true);
 
   std::int64_t timeout_ms_;
   remoting::RemotingClient client_;
+  std::map<std::string, Credentials> credentials_;  // by "host:port"
+  Credentials default_credentials_;
 };
 
 // Parses the two bodies (JSON as fastjson writes it: integer map keys may be unquoted). Throw

@@ -97,6 +97,9 @@ GroupStatus collect_status(GroupQuery& query, const std::vector<StatusTarget>& t
     a.target = t;
     if (t.config) {
       if (auto p = proven_broker_process(options.proc_root, *t.config)) a.pid = p->pid;
+      if (!t.config->broker.access_key.empty()) {
+        query.set_credentials(t.address, Credentials{t.config->broker.access_key, t.config->broker.secret_key});
+      }
     }
     auto answer = query.runtime_info(t.address);
     a.info = std::move(answer.value);

@@ -91,7 +91,9 @@ struct NamesrvAnswer {
   std::string error;
 };
 
-// Asks every node and the name server, then evaluate_status().
+// Asks every node and the name server, then evaluate_status(). A target with a config is asked with that
+// node's accessKey/secretKey (brokers with aclEnable=true refuse unsigned requests); `query` keeps them for its
+// later requests to that address (stop's and restart's hand-over).
 GroupStatus collect_status(GroupQuery& query, const std::vector<StatusTarget>& targets, const StatusOptions& options);
 // The rules above, applied to answers (no I/O: unit tests feed it hand-written answers).
 GroupStatus evaluate_status(const std::vector<NodeAnswer>& answers, const NamesrvAnswer& namesrv,

@@ -23,6 +23,8 @@ struct StatusArgs {
   double timeout_s = 3;
   bool tls = false;
   std::string tls_ca;
+  std::string access_key;       // ACL: signs requests to nodes whose config has no accessKey of its own
+  std::string secret_key_file;  // its secretKey, first line of this file (never on the command line)
 };
 
 int run_status(const StatusArgs& args) {
@@ -49,6 +51,18 @@ int run_status(const StatusArgs& args) {
     return common::kExitUsage;
   }
   ctl::GroupQuery& query = *query_holder;
+  if (args.access_key.empty() != args.secret_key_file.empty()) {
+    std::cerr << "rmqctl status: --access-key and --secret-key-file go together\n";
+    return common::kExitUsage;
+  }
+  if (!args.access_key.empty()) {
+    try {
+      query.set_default_credentials(ctl::Credentials{args.access_key, ctl::read_secret_key_file(args.secret_key_file)});
+    } catch (const std::exception& e) {
+      std::cerr << "rmqctl status: " << e.what() << "\n";
+      return common::kExitUsage;
+    }
+  }
   ctl::StatusOptions options;
   options.max_lag_entries = args.max_lag;
   std::vector<ctl::StatusTarget> targets;
@@ -97,6 +111,9 @@ void add_status_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--timeout", args->timeout_s, "seconds to wait for each node's answer")->check(CLI::Range(0.1, 600.0));
   cmd->add_flag("--tls", args->tls, "connect with TLS (nodes whose tls.server.mode is permissive or enforcing)");
   cmd->add_option("--tls-ca", args->tls_ca, "with --tls: verify the nodes' certificates against this PEM CA file");
+  cmd->add_option("--access-key", args->access_key,
+                  "ACL: sign requests with this accessKey (nodes read from configs use their own accessKey/secretKey)");
+  cmd->add_option("--secret-key-file", args->secret_key_file, "ACL: the secretKey, first line of this file");
   cmd->callback([args, &exit_code] { exit_code = run_status(*args); });
 }
 
