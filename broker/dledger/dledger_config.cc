@@ -132,6 +132,16 @@ DLedgerConfig DLedgerConfig::from_properties(const common::JavaProperties& p) {
   c.max_apply_bytes = number(p, "dLedgerMaxApplyBytes", c.max_apply_bytes, 1, 1LL << 30);
 
   read_peer_secret(p, c);
+  const std::string tls_mode = trim(p.get_or("dLedgerPeerTlsMode", "disabled"));
+  if (tls_mode.empty() || tls_mode == "disabled") {
+    c.peer_tls_mode = remoting::TlsMode::kDisabled;
+  } else if (tls_mode == "permissive") {
+    c.peer_tls_mode = remoting::TlsMode::kPermissive;
+  } else if (tls_mode == "enforcing") {
+    c.peer_tls_mode = remoting::TlsMode::kEnforcing;
+  } else {
+    throw ConfigError("dLedgerPeerTlsMode=" + tls_mode + " is not disabled, permissive or enforcing");
+  }
 
   if (c.tick_interval_ms > c.heartbeat_interval_ms) {
     throw ConfigError("dLedgerTickIntervalMs=" + std::to_string(c.tick_interval_ms) +
@@ -151,7 +161,7 @@ bool is_dledger_config_key(std::string_view key) {
       "dLedgerElectionTimeoutMs", "dLedgerEnablePreVote",  "dLedgerEnableCheckQuorum",   "maxPendingRequestsNum",
       "maxWaitAckTimeMs",        "maxBatchPushSize",      "dLedgerMaxInflightPushes",   "peerPushThrottlePoint",
       "dLedgerMaxUncommittedBytes", "flushFileInterval",  "checkPointInterval",         "dLedgerMaxApplyBytes",
-      "dLedgerPeerSecret",       "dLedgerPeerSecretFile",
+      "dLedgerPeerSecret",       "dLedgerPeerSecretFile", "dLedgerPeerTlsMode",
   };
   return std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys);
 }

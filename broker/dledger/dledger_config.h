@@ -37,6 +37,12 @@
 //                                                                hold it when a connection opens (peer_auth.h)
 //   dLedgerPeerSecretFile        (unset)    -                    the same, read from this file (its content,
 //                                                                trailing CR/LF removed); not with the above
+//   dLedgerPeerTlsMode           disabled   -                    TLS on the peer port: disabled | permissive
+//                                                                (TLS and plain accepted) | enforcing (TLS
+//                                                                only); other than disabled, this node also
+//                                                                dials its peers with TLS. Certificate, key
+//                                                                and client settings: the broker's tls.server.*
+//                                                                and tls.client.* keys (tls_settings.h)
 // The secret must be at least kMinPeerSecretBytes (16) bytes and the same on every member. Unset: peer
 // connections are not authenticated (any process that reaches a peer port may vote and append); the node logs
 // a warning at start. The secret is never logged and not returned by GET_BROKER_CONFIG.
@@ -51,6 +57,7 @@
 
 #include "broker/common/dledger_peers.h"
 #include "broker/common/java_properties.h"
+#include "broker/remoting/tls_settings.h"
 
 namespace rmq::dledger {
 
@@ -79,6 +86,7 @@ struct DLedgerConfig {
 
   std::string peer_secret;         // empty: peers are not authenticated
   std::string peer_secret_source;  // "dLedgerPeerSecret" or "dLedgerPeerSecretFile=<path>", for messages
+  remoting::TlsMode peer_tls_mode = remoting::TlsMode::kDisabled;  // dLedgerPeerTlsMode
 
   // Reads the keys above. Throws common::ConfigError (naming the key) for a missing group/peers/selfId, a bad
   // peer list, a selfId or preferredLeaderId not in it, a bad number, or timeouts that do not fit together

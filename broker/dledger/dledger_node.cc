@@ -84,6 +84,12 @@ DLedgerNode::DLedgerNode(DLedgerNodeOptions options, store::DLedgerEntryStore& s
   to.listen_host = options_.listen_host;
   to.data_file_bytes = options_.data_file_bytes;
   to.secret = cfg.peer_secret;
+  if (cfg.peer_tls_mode != remoting::TlsMode::kDisabled) {
+    to.server_tls = options_.tls.server;
+    to.server_tls.mode = cfg.peer_tls_mode;
+    to.client_tls = options_.tls.client;
+    to.client_tls.enable = true;
+  }
   to.max_queued_bytes_per_peer = static_cast<std::size_t>(cfg.max_inflight_bytes + 2 * cfg.max_append_bytes);
   transport_ = std::make_unique<PeerTransport>(to, [this](raft::Message m) {
     std::lock_guard lock(inbox_mu_);

@@ -67,6 +67,9 @@ struct DLedgerNodeOptions {
   std::int64_t data_file_bytes = store::kDLedgerDefaultDataFileBytes;
   std::string listen_host = "0.0.0.0";
   std::uint64_t seed = 0;  // election timeout randomization; 0: from std::random_device
+  // The broker's tls.server.* (certificate, key, client auth) and tls.client.* settings; the peer port uses
+  // them when config.peer_tls_mode is not disabled (the mode here is ignored: dLedgerPeerTlsMode decides).
+  remoting::TlsSettings tls;
 };
 
 class DLedgerNode final : public store::DLedgerReplicator {

@@ -73,6 +73,7 @@ void PeerTransport::start() {
   server_options.host = options_.listen_host;
   server_options.port = static_cast<std::uint16_t>(self.port);
   server_options.io_threads = 1;
+  server_options.tls = options_.server_tls;
   server_ = std::make_unique<remoting::RemotingServer>(server_options);
 
   server_->register_handler(peer_code::kHandshake, [this](remoting::RemotingCommand request,
@@ -223,7 +224,7 @@ void PeerTransport::start() {
     pending_auth_.erase(connection->id());
   });
 
-  client_ = std::make_unique<remoting::RemotingClient>();
+  client_ = std::make_unique<remoting::RemotingClient>(remoting::ClientOptions{1, options_.client_tls});
   client_->on_connection_closed([this](const std::shared_ptr<remoting::Connection>& connection) {
     {
       std::lock_guard lock(mu_);

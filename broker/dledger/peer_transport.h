@@ -26,6 +26,11 @@
 // connection without an accepted handshake). Without a secret, start() logs a warning and peers are trusted
 // as before (the group and id checks only).
 //
+// TLS (dLedgerPeerTlsMode): the peer port listens as the client port does (remoting_server.h: a plain
+// connection to an enforcing port is closed before anything is read from it), and dials with TLS when
+// client_tls.enable; the handshake and authentication above then run inside TLS. TLS hides and protects the
+// Raft traffic on the wire; the peer secret (or need.client.auth) is what keeps non-members out.
+//
 // Threads: send() may be called from any thread; the message handler runs on a remoting I/O thread and must not
 // block. Crash: nothing here is durable.
 #pragma once
@@ -45,6 +50,7 @@
 #include "broker/dledger/peer_auth.h"
 #include "broker/dledger/peer_protocol.h"
 #include "broker/raft/raft_types.h"
+#include "broker/remoting/tls_settings.h"
 
 namespace rmq::remoting {
 struct RemotingCommand;
@@ -67,6 +73,11 @@ struct PeerTransportOptions {
   std::int64_t reconnect_max_ms = 1000;
   std::size_t max_queued_bytes_per_peer = 64u << 20;
   std::string secret;  // dLedgerPeerSecret; empty: peers are not authenticated
+  // dLedgerPeerTlsMode with the broker's tls.server.* files: how the peer port listens (disabled: plain).
+  remoting::TlsServerSettings server_tls;
+  // With client_tls.enable this node dials its peers with TLS (tls.client.* for verification and a client
+  // certificate).
+  remoting::TlsClientSettings client_tls;
 };
 
 // The Raft node id of a dLegerSelfId: its 1-based position in the peer list; 0 when it is not there.

@@ -11,6 +11,7 @@
 #include "broker/dledger/dledger_config.h"
 #include "broker/dledger/dledger_node.h"
 #include "broker/raft/raft_core.h"
+#include "broker/remoting/tls_context.h"
 #include "broker/server/broker_controller.h"
 #include "broker/store/dledger_adoption.h"
 #include "broker/store/dledger_entry_store.h"
@@ -23,6 +24,29 @@ namespace {
 // The DLedger directory of this node, for the repair hint of a refused start.
 std::string start_dir_hint(const BrokerConfig& config) {
   return config.store_path_root_dir + "/dledger-" + config.dleger_self_id;
+}
+
+// dLedgerPeerTlsMode other than disabled: the tls.server.* certificate and key must be given and usable, and
+// so must the tls.client.* files the node dials with; checked before anything is opened, exit 2 naming the
+// key and the file.
+void check_peer_tls(const dledger::DLedgerNodeOptions& options) {
+  const remoting::TlsMode mode = options.config.peer_tls_mode;
+  if (mode == remoting::TlsMode::kDisabled) return;
+  const std::string key = std::string("dLedgerPeerTlsMode=") + remoting::tls_mode_name(mode);
+  if (options.tls.server.cert_path.empty() || options.tls.server.key_path.empty()) {
+    throw BrokerStartError(common::kExitUsage, key + " needs tls.server.certPath and tls.server.keyPath (the "
+                                                     "certificate and key of the peer port)");
+  }
+  remoting::TlsSettings peer = options.tls;
+  peer.server.mode = mode;
+  peer.client.enable = true;
+  if (auto problem = remoting::check_tls_settings(peer)) throw BrokerStartError(common::kExitUsage, key + ": " + *problem);
+  try {
+    remoting::make_server_tls_context(peer.server);
+    remoting::make_client_tls_context(peer.client);
+  } catch (const remoting::TlsError& e) {
+    throw BrokerStartError(common::kExitUsage, key + ": " + e.what());
+  }
 }
 
 }  // namespace
@@ -38,6 +62,8 @@ std::unique_ptr<DLedgerStoreStack> DLedgerStoreStack::open(const BrokerConfig& c
   } catch (const std::exception& e) {
     throw BrokerStartError(common::kExitUsage, e.what());
   }
+  node_options.tls = config.tls;
+  check_peer_tls(node_options);
   store::DLedgerCommitLogOptions options;
   options.self_id = config.dleger_self_id;
   const char* step = "cannot prepare the DLedger store";
