@@ -128,7 +128,7 @@ std::optional<std::string> AccessValidator::decide(const AclRules& rules, const 
     return std::nullopt;
   }
 
-  const std::string expected = hmac_sha1_base64(account.secret_key, signed_content(request));
+  const std::string expected = request_signature(request, account.secret_key);
   const auto signature = request.ext_fields.get(kSignatureField);
   if (!signature || !constant_time_equal(expected, *signature)) {
     return "Check signature failed for accessKey=" + account.access_key;

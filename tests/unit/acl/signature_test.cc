@@ -10,7 +10,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "broker/acl/access_validator.h"
 #include "tests/unit/acl/acl_test_util.h"
@@ -63,6 +66,34 @@ TEST(AclSignature, SignatureUniqueKeyQueryAndForwardMarkAreNotSigned) {
   EXPECT_EQ(hmac_sha1_base64("12345678", signed_content(r)), kPullSignature);
   r.ext_fields.set("queueId", "1");
   EXPECT_NE(hmac_sha1_base64("12345678", signed_content(r)), kPullSignature);
+}
+
+// The streaming form (the one the validator and sign_request use) against the literal values, with two secrets
+// alternating on one thread (each has its own cached keyed state), the unsigned fields present, and from
+// several threads at once (each thread keys its own state).
+TEST(AclSignature, RequestSignatureMatchesTheLiteralValuesWithAlternatingSecretsAndThreads) {
+  remoting::RemotingCommand p = pull("x");
+  p.ext_fields.set("_UNIQUE_KEY_QUERY", "true");
+  p.ext_fields.set("rmqForwardedBy", "127.0.0.1:10911");
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(request_signature(send_v2("x"), "12345678"), kSendV2Signature);
+    EXPECT_EQ(request_signature(p, "Jefe-other-secret"), hmac_sha1_base64("Jefe-other-secret", signed_content(p)));
+    EXPECT_EQ(request_signature(p, "12345678"), kPullSignature);
+  }
+  remoting::RemotingCommand empty = request(34, {});
+  EXPECT_EQ(request_signature(empty, "12345678"), hmac_sha1_base64("12345678", ""));
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        if (request_signature(send_v2("x"), "12345678") != kSendV2Signature) ++wrong;
+        if (request_signature(p, "12345678") != kPullSignature) ++wrong;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST(AclSignature, SignRequestProducesTheSameSignature) {
