@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "broker/dledger/entry_codec.h"
 
@@ -48,7 +49,7 @@ void DLedgerLogStorage::entries(raft::Index lo, raft::Index hi, std::size_t max_
   }
 }
 
-void DLedgerLogStorage::appended(const raft::Entry& entry) {
+void DLedgerLogStorage::appended(raft::Entry&& entry) {
   if (cache_.empty() || entry.index != cache_first_ + cache_.size()) {
     cache_.clear();
     cache_first_ = entry.index;
@@ -63,8 +64,8 @@ void DLedgerLogStorage::appended(const raft::Entry& entry) {
     recent_bytes_ = 0;
     entries_first_ = entry.index;
   }
-  recent_.push_back(entry);
   recent_bytes_ += entry.data.size();
+  recent_.push_back(std::move(entry));
   while (recent_bytes_ > kEntryCacheBytes && recent_.size() > 1) {
     recent_bytes_ -= recent_.front().data.size();
     recent_.pop_front();

@@ -45,7 +45,9 @@ class DLedgerLogStorage final : public raft::LogStorage {
 
   // The runtime calls these after it changed the durable state.
   void set_hard_state(const raft::HardState& hard_state) { hard_state_ = hard_state; }
-  void appended(const raft::Entry& entry);
+  void appended(const raft::Entry& entry) { appended(raft::Entry(entry)); }
+  // The same, keeping the caller's entry without a copy (the runtime hands over the entries it just wrote).
+  void appended(raft::Entry&& entry);
   void truncated_from(raft::Index index);
 
  private:

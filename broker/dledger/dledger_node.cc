@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <random>
 #include <stdexcept>
+#include <utility>
 
 #include "broker/common/java_properties.h"
 #include "broker/dledger/entry_codec.h"
@@ -92,11 +93,15 @@ DLedgerNode::DLedgerNode(DLedgerNodeOptions options, store::DLedgerEntryStore& s
   }
   to.max_queued_bytes_per_peer = static_cast<std::size_t>(cfg.max_inflight_bytes + 2 * cfg.max_append_bytes);
   transport_ = std::make_unique<PeerTransport>(to, [this](raft::Message m) {
-    std::lock_guard lock(inbox_mu_);
-    // The core's flow control bounds what a leader sends; this bounds what a misbehaving peer can queue.
-    if (inbox_messages_.size() >= 65536) return;
-    inbox_messages_.push_back(std::move(m));
-    inbox_cv_.notify_one();
+    bool wake = false;
+    {
+      std::lock_guard lock(inbox_mu_);
+      // The core's flow control bounds what a leader sends; this bounds what a misbehaving peer can queue.
+      if (inbox_messages_.size() >= 65536) return;
+      inbox_messages_.push_back(std::move(m));
+      wake = std::exchange(runtime_waiting_, false);
+    }
+    if (wake) inbox_cv_.notify_one();
   });
 
   status_.self_id = cfg.self_id;
@@ -194,14 +199,18 @@ void DLedgerNode::append(std::vector<common::Bytes> bodies, PatchFn patch, DoneF
   }
   Proposal p{std::move(bodies), std::move(patch), std::move(done),
              Clock::now() + std::chrono::milliseconds(options_.config.append_timeout_ms)};
+  bool queued = false;
+  bool wake = false;
   {
     std::lock_guard lock(inbox_mu_);
     if (!stopping_) {
       inbox_proposals_.push_back(std::move(p));
-      inbox_cv_.notify_one();
-      return;
+      queued = true;
+      wake = std::exchange(runtime_waiting_, false);
     }
   }
+  if (wake) inbox_cv_.notify_one();
+  if (queued) return;
   --pending_calls_;
   finish(p.done, p.bodies.size(), store::ReplicateStatus::kNotLeader);
 }
@@ -300,9 +309,16 @@ void DLedgerNode::run() {
     std::optional<raft::NodeId> transfer;
     {
       std::unique_lock lock(inbox_mu_);
-      inbox_cv_.wait_until(lock, std::min(next_tick, next_flush), [&] {
+      const auto has_work = [&] {
         return stopping_ || !inbox_messages_.empty() || !inbox_proposals_.empty() || inbox_transfer_.has_value();
-      });
+      };
+      if (!has_work()) {
+        // Only a runtime that sleeps is woken: under load it finds the next work when it comes back here, and
+        // the threads that queue it skip the futex call (one hand-off per batch, not per message).
+        runtime_waiting_ = true;
+        inbox_cv_.wait_until(lock, std::min(next_tick, next_flush), has_work);
+        runtime_waiting_ = false;
+      }
       if (stopping_) return;
       messages.swap(inbox_messages_);
       proposals.swap(inbox_proposals_);
@@ -450,10 +466,10 @@ std::int64_t DLedgerNode::end_pos_of(raft::Index index) const {
 }
 
 void DLedgerNode::handle_batch(raft::Batch b) {
-  for (const raft::Message& m : b.messages_before_persist) {
+  for ([[maybe_unused]] const raft::Message& m : b.messages_before_persist) {
     SPDLOG_TRACE("dledger: {} sends {}", options_.config.self_id, raft::describe(m));
-    transport_->send(m);
   }
+  transport_->send_all(b.messages_before_persist);
 
   // Step 1: write.
   if (b.truncate_from_index != 0) {
@@ -474,10 +490,10 @@ void DLedgerNode::handle_batch(raft::Batch b) {
   if (b.must_sync && options_.config.sync_flush && !b.entries.empty()) store_.sync();  // group commit
 
   // Step 2: what may promise that step 1 is durable.
-  for (const raft::Message& m : b.messages) {
+  for ([[maybe_unused]] const raft::Message& m : b.messages) {
     SPDLOG_TRACE("dledger: {} sends {}", options_.config.self_id, raft::describe(m));
-    transport_->send(m);
   }
+  transport_->send_all(b.messages);
 
   for (const raft::FollowerNeedsDeletedEntries& f : b.followers_needing_deleted_entries) {
     spdlog::error("dledger: follower {} needs entries from DLedger index {} but this leader's log begins at {} "
@@ -501,7 +517,7 @@ void DLedgerNode::handle_batch(raft::Batch b) {
 
 // Every entry of a batch in one call of the store, so that a batch costs one write per data file, not one per
 // entry; no body is copied on the way (the store encodes each from its raft data straight into its buffer).
-void DLedgerNode::write_entries(const std::vector<raft::Entry>& entries) {
+void DLedgerNode::write_entries(std::vector<raft::Entry>& entries) {
   run_refs_.clear();
   noop_bodies_.clear();
   noop_bodies_.reserve(entries.size());
@@ -522,7 +538,9 @@ void DLedgerNode::write_entries(const std::vector<raft::Entry>& entries) {
     run_refs_.push_back(ref);
   }
   const store::DLedgerRunAppendResult r = store_.append_run_as_follower(run_refs_);
-  for (std::size_t i = 0; i < r.written; ++i) storage_->appended(entries[i]);
+  // The written entries move into the storage's cache of recent entries (their data is not copied); the batch
+  // keeps their index and term, all that advance() reads.
+  for (std::size_t i = 0; i < r.written; ++i) storage_->appended(std::move(entries[i]));
   if (r.status != store::DLedgerAppendStatus::kOk) {
     const store::DLedgerEntryRef& bad = run_refs_.at(r.written);
     throw std::runtime_error("entry " + std::to_string(bad.index) + " (term " + std::to_string(bad.term) +

@@ -125,7 +125,7 @@ class DLedgerNode final : public store::DLedgerReplicator {
   void run();
   void handle_proposal(Proposal& proposal);
   void handle_batch(raft::Batch batch);
-  void write_entries(const std::vector<raft::Entry>& entries);
+  void write_entries(std::vector<raft::Entry>& entries);
   void apply_commit(raft::Index commit_index);
   void expire_pending(Clock::time_point now);
   void fail_pending(store::ReplicateStatus status);
@@ -173,6 +173,9 @@ class DLedgerNode final : public store::DLedgerReplicator {
   std::optional<raft::NodeId> inbox_transfer_;
   bool stopping_ = false;
   bool started_ = false;
+  // The runtime thread sleeps on inbox_cv_: whoever queues work next clears it and notifies, after unlocking
+  // (the woken thread does not block on the mutex its waker still holds).
+  bool runtime_waiting_ = false;
   std::thread runtime_;
 
   std::atomic<std::int64_t> pending_calls_{0};

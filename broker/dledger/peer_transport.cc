@@ -414,4 +414,37 @@ void PeerTransport::send(const raft::Message& message) {
   if (!connection->invoke_oneway(std::move(request))) ++dropped_;
 }
 
+void PeerTransport::send_all(const std::vector<raft::Message>& messages) {
+  if (messages.size() == 1) return send(messages.front());
+  // Destinations in order of first appearance; each peer's messages keep their order.
+  std::vector<raft::NodeId> peers;
+  for (const raft::Message& m : messages) {
+    if (std::find(peers.begin(), peers.end(), m.to) == peers.end()) peers.push_back(m.to);
+  }
+  for (raft::NodeId peer : peers) {
+    std::shared_ptr<remoting::Connection> connection;
+    {
+      std::lock_guard lock(mu_);
+      auto it = outbound_.find(peer);
+      if (it != outbound_.end()) connection = it->second.connection;
+    }
+    std::vector<remoting::RemotingCommand> requests;
+    std::size_t dropped = 0;
+    std::size_t queued_bytes = connection ? connection->queued_write_bytes() : 0;
+    for (const raft::Message& m : messages) {
+      if (m.to != peer) continue;
+      if (!connection || !connection->is_open() || queued_bytes >= options_.max_queued_bytes_per_peer) {
+        ++dropped;
+        continue;
+      }
+      remoting::RemotingCommand& request = requests.emplace_back(remoting::make_oneway_request(peer_code::kRaftMessage));
+      request.body = encode_raft_message(m);
+      queued_bytes += request.body.size();
+    }
+    const std::size_t wanted = requests.size();
+    if (wanted != 0) dropped += wanted - connection->invoke_oneway_batch(std::move(requests));
+    if (dropped != 0) dropped_ += dropped;
+  }
+}
+
 }  // namespace rmq::dledger

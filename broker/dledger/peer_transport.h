@@ -101,6 +101,10 @@ class PeerTransport {
 
   // Queues `message` for message.to (dropped as the header says when it cannot go out).
   void send(const raft::Message& message);
+  // Queues every message, as send() does, with one hand-off per destination peer: the frames for one peer
+  // reach its connection's I/O thread together and leave in one gathered write. The Raft runtime sends each
+  // batch's messages this way, so a pipelined leader wakes each connection once per batch, not per append.
+  void send_all(const std::vector<raft::Message>& messages);
 
   raft::NodeId self_node_id() const { return self_node_id_; }
   // Counters and the last refusal, for status and tests.

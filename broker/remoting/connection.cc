@@ -294,6 +294,27 @@ bool Connection::invoke_oneway(RemotingCommand request) {
   return true;
 }
 
+std::size_t Connection::invoke_oneway_batch(std::vector<RemotingCommand> requests) {
+  std::vector<Bytes> frames;
+  frames.reserve(requests.size());
+  for (RemotingCommand& request : requests) {
+    request.flag &= ~kFlagResponse;
+    request.mark_oneway();
+    request.opaque = next_opaque();
+    try {
+      frames.push_back(encode_frame(request));
+    } catch (const FrameTooLarge& e) {
+      spdlog::warn("remoting: one-way request to {} not sent: {}", peer_address_, e.what());
+    }
+  }
+  if (frames.empty() || !is_open()) return 0;
+  const std::size_t count = frames.size();
+  boost::asio::post(strand_, [self = shared_from_this(), frames = std::move(frames)]() mutable {
+    for (Bytes& frame : frames) self->enqueue_write(std::move(frame));
+  });
+  return count;
+}
+
 void Connection::close() {
   boost::asio::dispatch(strand_, [self = shared_from_this()] { self->do_close("closed locally"); });
 }

@@ -132,6 +132,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Sends `request` with flag bit 1 set and a fresh opaque; no answer is expected. False when the connection
   // is closed or the frame cannot be encoded.
   bool invoke_oneway(RemotingCommand request);
+  // Sends each request as invoke_oneway does, in order, with one hand-off to the strand for all of them: a
+  // caller with several frames for this peer wakes its I/O thread once, and they go out in one gathered write.
+  // A request that cannot be encoded is skipped (logged). Returns how many were queued (0 when closed).
+  std::size_t invoke_oneway_batch(std::vector<RemotingCommand> requests);
 
   // Closes the socket and fails pending calls. Idempotent, any thread.
   void close();
