@@ -58,14 +58,6 @@ TestHooks TestHooks::parse(const std::string& kill_at) {
   return hooks;
 }
 
-TestHooks TestHooks::from_environment() {
-  if (const char* at = std::getenv("RMQ_MIGRATE_TEST_KILL_AT"); at != nullptr && *at != '\0') return parse(at);
-  if (const char* n = std::getenv("RMQ_MIGRATE_TEST_KILL_AFTER_FILES"); n != nullptr && *n != '\0') {
-    return parse(std::string("files:") + n);
-  }
-  return TestHooks();
-}
-
 TestHooks& TestHooks::operator=(const TestHooks& other) {
   point_ = other.point_;
   n_ = other.n_;

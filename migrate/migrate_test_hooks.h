@@ -1,6 +1,8 @@
 // Test hook: lets the interruption tests kill `rmqctl migrate` with SIGKILL at chosen points, the way a
-// power cut or an operator's kill -9 would, so that resuming can be tested at each of them. Off unless the
-// environment asks for it; documented in man/rmqctl.1 (ENVIRONMENT) as a test hook, not an operator feature.
+// power cut or an operator's kill -9 would, so that resuming can be tested at each of them. Only the test
+// build `rmqctl-test-hooks` (tools/rmqctl/migrate_cmd.cc compiled with RMQ_MIGRATE_TEST_HOOKS) reads the
+// variables below from its environment; the rmqctl operators run never does, so a stray variable in a
+// production shell cannot kill a migration.
 //
 //   RMQ_MIGRATE_TEST_KILL_AT=files:N     after the N-th file copy of this run is renamed and journaled
 //   RMQ_MIGRATE_TEST_KILL_AT=half:N      with the N-th file copy half written under its temporary name
@@ -25,9 +27,8 @@ class TestHooks {
   enum class Point { kNone, kFilesJournaled, kHalfWritten, kRenamed, kPhase };
 
   TestHooks() = default;
-  // Parses the variables above; throws common::ConfigError for a malformed value (a typo must not silently
-  // turn a fault test into a plain run).
-  static TestHooks from_environment();
+  // Parses a RMQ_MIGRATE_TEST_KILL_AT value; throws common::ConfigError for a malformed one (a typo must not
+  // silently turn a fault test into a plain run).
   static TestHooks parse(const std::string& kill_at);
 
   // Copies carry the kill point, not the counts: a copy starts counting from zero.

@@ -22,7 +22,7 @@ class MigrateInterruptTest : public ::testing::Test {
   void run_killed_at(const std::string& point) {
     SpawnOptions options;
     options.env = {"RMQ_MIGRATE_TEST_KILL_AT=" + point};
-    const ProcessResult r = run(rmqctl_path(), migrate_args(pair_, target()), tmp_.path(), options);
+    const ProcessResult r = run(rmqctl_test_hooks_path(), migrate_args(pair_, target()), tmp_.path(), options);
     EXPECT_EQ(r.term_signal, SIGKILL) << "kill point " << point << ": " << r.describe();
     EXPECT_EQ(hash_tree(pair_.dir), source_before_) << "the source changed (kill point " << point << ")";
   }

@@ -104,7 +104,7 @@ TEST_F(MigrateSpaceTest, DryRunChangesNothingAndListsEveryFileAndConfig) {
   // The same over a migration that was interrupted: still nothing changes, and it says it would resume.
   SpawnOptions kill;
   kill.env = {"RMQ_MIGRATE_TEST_KILL_AT=files:4"};
-  ASSERT_EQ(run(rmqctl_path(), migrate_args(pair_, target()), tmp_.path(), kill).term_signal, SIGKILL);
+  ASSERT_EQ(run(rmqctl_test_hooks_path(), migrate_args(pair_, target()), tmp_.path(), kill).term_signal, SIGKILL);
   const auto interrupted = hash_tree(target());
   const ProcessResult resumed = run(rmqctl_path(), args, tmp_.path());
   EXPECT_EQ(resumed.exit_code, 0) << resumed.describe();

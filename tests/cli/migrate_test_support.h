@@ -51,6 +51,8 @@ inline constexpr std::uint64_t kFileSizeBytes = 1024 * 1024;  // small commitlog
 inline constexpr const char* kPeers = "n0-127.0.0.1:40911;n1-127.0.0.1:40912;n2-127.0.0.1:40913";
 
 inline std::string rmqctl_path() { return std::string(RMQ_BINARY_DIR) + "/rmqctl"; }
+// rmqctl built with the migrate kill points (RMQ_MIGRATE_TEST_KILL_AT, migrate/migrate_test_hooks.h).
+inline std::string rmqctl_test_hooks_path() { return std::string(RMQ_BINARY_DIR) + "/rmqctl-test-hooks"; }
 inline std::string gen_store_path() { return std::string(RMQ_BINARY_DIR) + "/rmq-gen-store"; }
 inline std::string fake_broker_path() { return std::string(RMQ_BINARY_DIR) + "/rmq-fake-broker"; }
 

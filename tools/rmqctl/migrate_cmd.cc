@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -24,6 +25,21 @@
 #include "tools/rmqctl/commands.h"
 
 namespace rmq::tools {
+
+#ifdef RMQ_MIGRATE_TEST_HOOKS
+namespace {
+// The kill points of the interruption tests (migrate/migrate_test_hooks.h), in the test build only.
+migrate::TestHooks hooks_from_environment() {
+  if (const char* at = std::getenv("RMQ_MIGRATE_TEST_KILL_AT"); at != nullptr && *at != '\0') {
+    return migrate::TestHooks::parse(at);
+  }
+  if (const char* n = std::getenv("RMQ_MIGRATE_TEST_KILL_AFTER_FILES"); n != nullptr && *n != '\0') {
+    return migrate::TestHooks::parse(std::string("files:") + n);
+  }
+  return migrate::TestHooks();
+}
+}  // namespace
+#endif
 
 namespace {
 
@@ -121,7 +137,9 @@ int run_migrate(const MigrateArgs& args) {
     const migrate::MigrationRequest request = to_request(args);
     migrate::RunOptions options;
     options.show_progress = args.output == "text" && common::ProgressLine::stderr_is_terminal();
-    options.hooks = migrate::TestHooks::from_environment();
+#ifdef RMQ_MIGRATE_TEST_HOOKS
+    options.hooks = hooks_from_environment();
+#endif
     options.confirm = [&args](const migrate::MigrationReport& r) { return confirm(args, r); };
     report = migrate::run_migration(request, options);
   } catch (const common::ConfigError& e) {
